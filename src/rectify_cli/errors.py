@@ -1,0 +1,81 @@
+"""The one error family of rectify: every failure a user can cause is a RectifyError."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_OVERDUE = 1
+EXIT_ERROR = 2
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem found in a file, located the way editors and hledger expect."""
+
+    file: Path
+    line: int
+    col: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}: {self.message}"
+
+
+class RectifyError(Exception):
+    """Base of every error a user can cause; knows its message and exit code."""
+
+    exit_code = EXIT_ERROR
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def lines(self) -> list[str]:
+        """Return the lines to print, first line first."""
+        return [self.message]
+
+
+class DataInvalid(RectifyError):
+    """A plan or ledger file has one or more problems; all are reported at once."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        self.diagnostics = diagnostics
+        super().__init__(f"发现 {len(diagnostics)} 处错误")
+
+    def lines(self) -> list[str]:
+        return [str(d) for d in self.diagnostics] + [self.message]
+
+
+class LedgerTorn(DataInvalid):
+    """The ledger ends in a line that was cut off while being written."""
+
+    def __init__(self, file: Path, line: int) -> None:
+        super().__init__(
+            [
+                Diagnostic(
+                    file,
+                    line,
+                    1,
+                    "最后一行不完整(写入时中断),已拒绝读取和追加;"
+                    "请运行 rectify repair 将残缺内容移入备份文件",
+                )
+            ]
+        )
+
+
+class UnknownMeasure(RectifyError):
+    """An id that the plan does not have."""
+
+
+class Refused(RectifyError):
+    """A well-formed request the ledger's rules do not allow (already closed, bad date...)."""
+
+
+class FileProblem(RectifyError):
+    """A file that cannot be read, written or created."""
+
+
+class Busy(RectifyError):
+    """Another rectify process holds the ledger for too long."""

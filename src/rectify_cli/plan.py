@@ -1,0 +1,304 @@
+"""The plan: problems and measures as immutable models, loaded and validated from YAML."""
+
+from __future__ import annotations
+
+import calendar
+import re
+import unicodedata
+from collections.abc import Iterator
+from datetime import date
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StrictStr
+
+from .errors import DataInvalid, Diagnostic, UnknownMeasure
+from .yamlsource import Located, load_located
+
+ONGOING = ("长期坚持", "持续推进")
+OTHER_DATES = "其他日期"
+DEADLINE_FORMS = "“N月底”(N 为 1–12)、YYYY-MM-DD、“长期坚持”或“持续推进”"
+
+_MONTH_END = re.compile(r"(\d{1,2})月底")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ID = re.compile(r"[1-9]\d*\.[1-9]\d*")
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("不能为空")
+    return value
+
+
+Text = Annotated[StrictStr, AfterValidator(_not_blank)]
+
+
+def _known_deadline(word: str) -> str:
+    if deadline_kind(word) is None:
+        raise ValueError(f"无法识别的整改时限“{word}”,可用的写法:{DEADLINE_FORMS}")
+    return word
+
+
+def _known_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"未知时区“{name}”,例如 Asia/Shanghai") from exc
+    return name
+
+
+def _measure_id(value: str) -> str:
+    if not _ID.fullmatch(value):
+        raise ValueError(f'编号“{value}”应写成“问题号.措施号”,如 "3.2"')
+    return value
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+ReviewEvery = Literal["月", "季度", "半年", "年"]
+
+
+class Measure(_Model):
+    """One rectification measure (整改措施) with its departments and deadline."""
+
+    id: Annotated[StrictStr, AfterValidator(_measure_id)]
+    text: Text
+    lead: tuple[Text, ...] = ()
+    responsible: tuple[Text, ...] = Field(min_length=1)
+    deadline: Annotated[StrictStr, AfterValidator(_known_deadline)]
+
+    @property
+    def problem(self) -> int:
+        """Return the number of the problem this measure belongs to."""
+        return int(self.id.split(".")[0])
+
+    @property
+    def departments(self) -> tuple[str, ...]:
+        """Return every department named, lead first, each once."""
+        return tuple(dict.fromkeys(self.lead + self.responsible))
+
+    @property
+    def ongoing(self) -> bool:
+        """Tell whether the measure is kept up indefinitely and has no due date."""
+        return self.deadline in ONGOING
+
+
+class Problem(_Model):
+    """One problem (问题) found by the supervision, with its measures."""
+
+    number: Annotated[StrictInt, Field(ge=1)]
+    title: Text
+    finding: Text | None = None
+    measures: tuple[Measure, ...] = Field(min_length=1)
+
+    @property
+    def label(self) -> str:
+        """Return the number as the plan writes it, e.g. (三)."""
+        return f"({chinese_numeral(self.number)})"
+
+
+class PlanInfo(_Model):
+    """The plan's own metadata."""
+
+    title: Text
+    basis: Text | None = None
+    date: date
+    timezone: Annotated[StrictStr, AfterValidator(_known_timezone)] = "Asia/Shanghai"
+
+
+class Plan(_Model):
+    """A whole rectification plan."""
+
+    plan: PlanInfo
+    problems: tuple[Problem, ...] = Field(min_length=1)
+
+    @property
+    def measures(self) -> Iterator[Measure]:
+        """Yield every measure in plan order."""
+        for problem in self.problems:
+            yield from problem.measures
+
+    @cached_property
+    def by_id(self) -> dict[str, Measure]:
+        """Map each id to its measure."""
+        return {m.id: m for m in self.measures}
+
+    def problem(self, number: int) -> Problem:
+        """Return problem NUMBER."""
+        return next(p for p in self.problems if p.number == number)
+
+    def due(self, measure: Measure) -> date | None:
+        """Return the date MEASURE is due, or None for an ongoing measure."""
+        return resolve_deadline(measure.deadline, self.plan.date)
+
+    def measure(self, raw_id: str) -> Measure:
+        """Return the measure RAW_ID names, however it was typed, or raise UnknownMeasure."""
+        mid = normalize_id(raw_id)
+        try:
+            return self.by_id[mid]
+        except KeyError:
+            raise UnknownMeasure(unknown_id_message(self, raw_id, mid)) from None
+
+
+_CN_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_numeral(n: int) -> str:
+    """Return N (1–99) in Chinese numerals as plans number their problems."""
+    if n < 10:
+        return _CN_DIGITS[n]
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 1 else _CN_DIGITS[tens]
+    return head + "十" + (_CN_DIGITS[ones] if ones else "")
+
+
+def normalize_id(raw: str) -> str:
+    """Return RAW as a canonical id: full-width digits, 。 and ． become 3.2."""
+    text = unicodedata.normalize("NFKC", raw).strip().replace("。", ".").replace("、", ".")
+    return text
+
+
+def unknown_id_message(plan: Plan, raw: str, mid: str) -> str:
+    """Return a Chinese message for an unknown id, with the nearest ids as suggestion."""
+    import difflib
+
+    message = f"方案中没有编号为“{raw}”的措施"
+    close = difflib.get_close_matches(mid, list(plan.by_id), n=3, cutoff=0.5)
+    if close:
+        message += ";是否要找:" + "、".join(close)
+    return message + "。用 rectify list 查看全部编号"
+
+
+def deadline_kind(word: str) -> Literal["month_end", "date", "ongoing"] | None:
+    """Classify a deadline word, or return None if it is not one of the accepted forms."""
+    if word in ONGOING:
+        return "ongoing"
+    m = _MONTH_END.fullmatch(word)
+    if m and 1 <= int(m.group(1)) <= 12:
+        return "month_end"
+    if _ISO_DATE.fullmatch(word):
+        try:
+            date.fromisoformat(word)
+        except ValueError:
+            return None
+        return "date"
+    return None
+
+
+@lru_cache(maxsize=256)
+def resolve_deadline(word: str, plan_date: date) -> date | None:
+    """Return the due date of a deadline word for a plan dated PLAN_DATE.
+
+    "N月底" is the first end of month N on or after the plan's date; an ISO date is
+    itself; 长期坚持 and 持续推进 have no due date.
+    """
+    kind = deadline_kind(word)
+    if kind == "ongoing":
+        return None
+    if kind == "date":
+        return date.fromisoformat(word)
+    if kind == "month_end":
+        month = int(word[:-2])
+        year = plan_date.year
+        end = date(year, month, calendar.monthrange(year, month)[1])
+        if end < plan_date:
+            end = date(year + 1, month, calendar.monthrange(year + 1, month)[1])
+        return end
+    raise ValueError(f"无法识别的整改时限“{word}”")
+
+
+def deadline_group(word: str) -> str:
+    """Return the bucket a deadline word is reported under: the word, or 其他日期."""
+    return OTHER_DATES if deadline_kind(word) == "date" else word
+
+
+# ---------------------------------------------------------------------------- loading
+
+_MESSAGES = {
+    "missing": "缺少字段“{field}”",
+    "extra_forbidden": "未知字段“{field}”",
+    "string_type": "应为文字",
+    "int_type": "应为整数",
+    "tuple_type": "应为列表,如 [政策法规科, 办公室]",
+    "model_type": "应为“键: 值”的映射",
+    "too_short": "不能为空列表",
+    "greater_than_equal": "应为正整数",
+    "date_from_datetime_parsing": "日期应写成 YYYY-MM-DD",
+    "date_parsing": "日期应写成 YYYY-MM-DD",
+    "date_type": "日期应写成 YYYY-MM-DD",
+}
+
+
+def _message(error: Any) -> str:
+    kind = error["type"]
+    loc = error["loc"]
+    field = str(loc[-1]) if loc else ""
+    if kind == "value_error":
+        return str(error["ctx"]["error"])
+    if kind == "string_type" and field == "id" and isinstance(error["input"], (int, float)):
+        return f'编号必须加引号写成文字,如 "{error["input"]}"(YAML 会把 3.10 读成数字 3.1)'
+    template = _MESSAGES.get(kind)
+    if template is None:
+        return f"取值无效:{error['msg']}"
+    return template.format(field=field)
+
+
+def _cross_checks(data: Any) -> list[tuple[tuple[str | int, ...], str]]:
+    """Find what per-field validation cannot: duplicate numbers and ids, ids of another problem."""
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    if not isinstance(data, dict) or not isinstance(data.get("problems"), list):
+        return found
+    numbers: set[object] = set()
+    ids: set[object] = set()
+    for i, problem in enumerate(data["problems"]):
+        if not isinstance(problem, dict):
+            continue
+        number = problem.get("number")
+        if isinstance(number, int) and number in numbers:
+            found.append((("problems", i, "number"), f"问题编号 {number} 重复"))
+        numbers.add(number)
+        measures = problem.get("measures")
+        if not isinstance(measures, list):
+            continue
+        for j, measure in enumerate(measures):
+            if not isinstance(measure, dict) or not isinstance(measure.get("id"), str):
+                continue
+            mid = measure["id"]
+            where = ("problems", i, "measures", j, "id")
+            if mid in ids:
+                found.append((where, f"措施编号“{mid}”重复"))
+            ids.add(mid)
+            if _ID.fullmatch(mid) and isinstance(number, int) and mid.split(".")[0] != str(number):
+                found.append((where, f"措施“{mid}”不属于问题 {number},编号应以“{number}.”开头"))
+    return found
+
+
+def parse_plan(source: Located) -> Plan:
+    """Validate a located YAML document as a plan; raise DataInvalid with every problem."""
+    from pydantic import ValidationError
+
+    if source.data is None:
+        empty = Diagnostic(source.path, 1, 1, "文件为空,应为整改方案(格式见 README)")
+        raise DataInvalid(source.diagnostics or [empty])
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    plan: Plan | None = None
+    try:
+        plan = Plan.model_validate(source.data)
+    except ValidationError as exc:
+        problems += [(tuple(e["loc"]), _message(e)) for e in exc.errors()]
+    problems += _cross_checks(source.data)
+    diagnostics = source.diagnostics + [
+        Diagnostic(source.path, *source.locate(loc), message) for loc, message in problems
+    ]
+    if diagnostics or plan is None:
+        raise DataInvalid(sorted(diagnostics, key=lambda d: (d.line, d.col)))
+    return plan
+
+
+def load_plan(path: Path) -> Plan:
+    """Read and validate the plan file at PATH."""
+    return parse_plan(load_located(path))

@@ -1,0 +1,129 @@
+"""Read a YAML file safely, keeping where each value stood so errors can name FILE:LINE:COL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import DataInvalid, Diagnostic, FileProblem
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's C loader when built
+
+
+@dataclass(frozen=True)
+class Located:
+    """A parsed YAML document with its node tree, for locating validation errors."""
+
+    path: Path
+    data: Any
+    root: yaml.Node | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def locate(self, loc: tuple[str | int, ...]) -> tuple[int, int]:
+        """Return the 1-based (line, col) of the deepest node on the path LOC."""
+        node = self.root
+        if node is None:
+            return (1, 1)
+        mark = node.start_mark
+        for part in loc:
+            child: yaml.Node | None = None
+            if isinstance(node, yaml.MappingNode):
+                for key, value in node.value:
+                    if key.value == str(part):
+                        mark, child = key.start_mark, value
+                        break
+            elif (
+                isinstance(node, yaml.SequenceNode)
+                and isinstance(part, int)
+                and 0 <= part < len(node.value)
+            ):
+                child = node.value[part]
+                mark = child.start_mark
+            if child is None:
+                break
+            node = child
+        return (mark.line + 1, mark.column + 1)
+
+
+def read_text(path: Path) -> str:
+    """Return the UTF-8 text of PATH (a BOM is allowed), or raise a located error."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise FileProblem(f"{path}: 文件不存在") from None
+    except IsADirectoryError:
+        raise FileProblem(f"{path}: 是一个文件夹,不是文件") from None
+    except OSError as exc:
+        raise FileProblem(f"{path}: 无法读取({exc.strerror})") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        hint = "文件不是 UTF-8 编码(可能是 GBK/GB2312),请在编辑器中另存为 UTF-8"
+        raise DataInvalid([Diagnostic(path, line, col, hint)]) from None
+
+
+def _structure_problems(path: Path, root: yaml.Node) -> tuple[list[Diagnostic], bool]:
+    """Find duplicate keys and aliases, which the loader would silently accept.
+
+    Return the problems and whether there is an alias: a document with aliases is not
+    constructed at all, since aliases can multiply a small file into a huge value.
+    """
+    found: list[Diagnostic] = []
+    aliased = False
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            m = node.start_mark
+            found.append(Diagnostic(path, m.line + 1, m.column + 1, "不支持 YAML 锚点和别名(&、*)"))
+            aliased = True
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            keys: set[str] = set()
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    if key.value in keys:
+                        m = key.start_mark
+                        found.append(
+                            Diagnostic(path, m.line + 1, m.column + 1, f"字段“{key.value}”重复")
+                        )
+                    keys.add(key.value)
+                stack.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return found, aliased
+
+
+def parse_located(path: Path, text: str) -> Located:
+    """Parse TEXT (the content of PATH) as one YAML document with safe types only."""
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return Located(path, None, None)
+        problems, aliased = _structure_problems(path, root)
+        if aliased:
+            raise DataInvalid(problems)
+        data = loader.construct_document(root)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = exc.problem or exc.context or "无法解析"
+        raise DataInvalid([Diagnostic(path, line, col, f"YAML 语法错误:{what}")]) from None
+    except yaml.YAMLError as exc:
+        raise DataInvalid([Diagnostic(path, 1, 1, f"YAML 无法解析:{exc}")]) from None
+    finally:
+        loader.dispose()
+    return Located(path, data, root, problems)
+
+
+def load_located(path: Path) -> Located:
+    """Read PATH and parse it as located YAML."""
+    return parse_located(path, read_text(path))
