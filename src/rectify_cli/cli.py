@@ -129,6 +129,11 @@ def resolve_files(plan: Path | None, ledger: Path | None) -> Files:
     return Files(plan_path, plan_source, ledger_path, ledger_source)
 
 
+def clock() -> datetime:
+    """Return the current moment, timezone-aware. The one place rectify reads the clock."""
+    return datetime.now().astimezone()
+
+
 @dataclass(frozen=True)
 class Session:
     """The loaded plan and ledger a command works on."""
@@ -145,7 +150,7 @@ class Session:
         """Return the current time in the plan's timezone, to the second."""
         from zoneinfo import ZoneInfo
 
-        return datetime.now(ZoneInfo(self.plan.plan.timezone)).replace(microsecond=0)
+        return clock().astimezone(ZoneInfo(self.plan.plan.timezone)).replace(microsecond=0)
 
     def as_of(self, text: str | None) -> date:
         """Return the date given with --as-of, or today."""
@@ -556,7 +561,7 @@ def repair(ledger: LedgerOption = None) -> None:
     from .ledger import repair as move_torn
 
     files = resolve_files(None, ledger)
-    result = move_torn(files.ledger, datetime.now().astimezone())
+    result = move_torn(files.ledger, clock())
     if result.backup is None:
         typer.echo(f"账本 {files.ledger} 完整,无需修复。")
     else:

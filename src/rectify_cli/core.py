@@ -13,7 +13,7 @@ from typing import Literal
 
 from .errors import DataInvalid, Diagnostic, Refused
 from .ledger import Entry, Event, Evidence, Ledger
-from .plan import OTHER_DATES, Measure, Plan, deadline_group
+from .plan import ONGOING, OTHER_DATES, Measure, Plan, deadline_group
 
 State = Literal["not_started", "closed", "reopened"]
 
@@ -198,13 +198,13 @@ def status(plan: Plan, items: list[Item]) -> Status:
     return Status(as_of, overall, list(problems.values()), by_deadline, list(departments.values()))
 
 
-def _deadline_order(group: str, due: date | None) -> tuple[int, date, str]:
-    """Order deadline groups: month ends by date, then other dates, then the ongoing ones."""
+def _deadline_order(group: str, due: date | None) -> tuple[int, date, int]:
+    """Order deadline groups: month ends by date, then other dates, then 长期坚持, 持续推进."""
     if group == OTHER_DATES:
-        return (1, date.max, group)
+        return (1, date.max, 0)
     if due is None:
-        return (2, date.max, group)
-    return (0, due, group)
+        return (2, date.max, ONGOING.index(group))
+    return (0, due, 0)
 
 
 # ---------------------------------------------------------------------------- changing

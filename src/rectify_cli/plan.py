@@ -12,7 +12,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+)
 
 from .errors import DataInvalid, Diagnostic, UnknownMeasure
 from .yamlsource import Located, load_located
@@ -49,6 +57,11 @@ def _known_timezone(name: str) -> str:
     return name
 
 
+def _date_as_written(value: object) -> object:
+    """Take an unquoted YAML date (2023-11-15) as the deadline word it was written as."""
+    return value.isoformat() if isinstance(value, date) else value
+
+
 def _measure_id(value: str) -> str:
     if not _ID.fullmatch(value):
         raise ValueError(f'编号“{value}”应写成“问题号.措施号”,如 "3.2"')
@@ -69,7 +82,9 @@ class Measure(_Model):
     text: Text
     lead: tuple[Text, ...] = ()
     responsible: tuple[Text, ...] = Field(min_length=1)
-    deadline: Annotated[StrictStr, AfterValidator(_known_deadline)]
+    deadline: Annotated[
+        StrictStr, BeforeValidator(_date_as_written), AfterValidator(_known_deadline)
+    ]
 
     @property
     def problem(self) -> int:
@@ -289,7 +304,13 @@ def parse_plan(source: Located) -> Plan:
     try:
         plan = Plan.model_validate(source.data)
     except ValidationError as exc:
-        problems += [(tuple(e["loc"]), _message(e)) for e in exc.errors()]
+        errors = exc.errors()
+        locs = [tuple(e["loc"]) for e in errors]
+        for loc, error in zip(locs, errors, strict=True):
+            # a list whose items all failed is also "too short": report the items only
+            inner = any(len(other) > len(loc) and other[: len(loc)] == loc for other in locs)
+            if not (error["type"] == "too_short" and inner):
+                problems.append((loc, _message(error)))
     problems += _cross_checks(source.data)
     diagnostics = source.diagnostics + [
         Diagnostic(source.path, *source.locate(loc), message) for loc, message in problems

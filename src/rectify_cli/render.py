@@ -215,7 +215,7 @@ def items_plain(items: list[Item]) -> str:
     """Lay out items one per line: id, state, due, departments, the start of the text."""
     if not items:
         return "没有符合条件的措施。"
-    lines = []
+    lines = [f"{pad('编号', 6)}{pad('状态', 16)}{pad('整改时限', 10)}{pad('到期日', 12)}整改措施"]
     for i in items:
         flag = f"已超期 {i.days_overdue} 天" if i.overdue else STATE_LABELS[i.state]
         lines.append(

@@ -1,0 +1,119 @@
+"""Shared fixtures: every test runs against files in its own tmp_path, never the user's."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from rectify_cli import cli
+
+REPO = Path(__file__).resolve().parents[1]
+PLAN_TEXT = REPO / "data" / "rectification-plan.txt"
+
+
+@dataclass
+class Result:
+    """What a command printed and how it exited."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> object:
+        return json.loads(self.stdout)
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the ledger into tmp_path, fix the user, and keep the real plan as default."""
+    ledger = tmp_path / "ledger.yaml"
+    monkeypatch.setenv("RECTIFY_LEDGER", str(ledger))
+    monkeypatch.setenv("RECTIFY_USER", "测试员")
+    monkeypatch.delenv("RECTIFY_PLAN", raising=False)
+    monkeypatch.delenv("RECTIFY_DEBUG", raising=False)
+    return ledger
+
+
+@pytest.fixture
+def run() -> Callable[..., Result]:
+    """Run rectify in-process through Typer's CliRunner."""
+    runner = CliRunner()
+
+    def invoke(*args: str) -> Result:
+        outcome = runner.invoke(cli.app, list(args), catch_exceptions=False)
+        return Result(outcome.exit_code, outcome.stdout, outcome.stderr)
+
+    return invoke
+
+
+@pytest.fixture
+def at(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
+    """Set the clock the CLI reads to an ISO moment, e.g. 2023-10-10T09:00:00+08:00."""
+
+    def set_clock(moment: str) -> None:
+        fixed = datetime.fromisoformat(moment)
+        monkeypatch.setattr(cli, "clock", lambda: fixed.astimezone(timezone.utc))
+
+    return set_clock
+
+
+def write(path: Path, text: str) -> Path:
+    """Write dedented TEXT to PATH as UTF-8 and return PATH."""
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return path
+
+
+SMALL_PLAN = """
+plan:
+  title: 测试方案
+  date: 2023-09-19
+  timezone: Asia/Shanghai
+problems:
+  - number: 1
+    title: 问题一
+    finding: 发现的问题。
+    measures:
+      - id: "1.1"
+        text: 措施一。
+        lead: [政策法规科]
+        responsible: [各执法科室]
+        deadline: 9月底
+      - id: "1.2"
+        text: 措施二。
+        responsible: [办公室]
+        deadline: 长期坚持
+  - number: 2
+    title: 问题二
+    measures:
+      - id: "2.1"
+        text: 措施三。
+        lead: [办公室]
+        responsible: [政策法规科, 各执法科室]
+        deadline: 2023-11-15
+"""
+
+
+@pytest.fixture
+def small_plan(tmp_path: Path) -> Path:
+    """A three-measure plan file in tmp_path."""
+    return write(tmp_path / "plan.yaml", SMALL_PLAN)
+
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def assert_golden(name: str, text: str) -> None:
+    """Compare TEXT with tests/golden/NAME; UPDATE_GOLDEN=1 rewrites the file instead."""
+    import os
+
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8")

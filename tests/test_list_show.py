@@ -1,0 +1,75 @@
+"""rectify list and rectify show."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from .conftest import Result, assert_golden
+
+
+def ids(result: Result) -> list[str]:
+    assert result.exit_code == 0, result.stderr
+    items: Any = result.json()
+    return [i["id"] for i in items]
+
+
+def test_list_all_in_plan_order(run: Callable[..., Result]) -> None:
+    listed = ids(run("list", "--json"))
+    assert len(listed) == 21 and listed[0] == "1.1" and listed[-1] == "8.1"
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("--problem", "3"), ["3.1", "3.2", "3.3", "3.4"]),
+        (("--problem", "(三)"), ["3.1", "3.2", "3.3", "3.4"]),
+        (("--dept", "办公室"), ["4.1"]),
+        (("--dept", "机关党委"), ["1.1", "4.2"]),
+        (("--deadline", "9月底"), ["1.5", "5.1"]),
+        (("--deadline", "持续推进"), ["2.1"]),
+        (("--dept", "社会事务科", "--deadline", "12月底"), ["3.1", "6.1"]),
+        (("--closed",), ["3.2"]),
+        (("--overdue", "--as-of", "2023-10-15"), ["1.5", "5.1"]),
+        (("--open", "--problem", "3"), ["3.1", "3.3", "3.4"]),
+    ],
+)
+def test_list_filters(run: Callable[..., Result], args: tuple[str, ...], expected: list[str]) -> None:
+    run("close", "3.2", "--date", "2023-10-05")
+    assert ids(run("list", "--json", *args)) == expected
+
+
+def test_list_refuses_unknown_department_with_suggestion(run: Callable[..., Result]) -> None:
+    result = run("list", "--dept", "政策法规")
+    assert result.exit_code == 2 and "是否要找:政策法规科" in result.stderr
+
+
+def test_list_refuses_two_states(run: Callable[..., Result]) -> None:
+    assert run("list", "--open", "--closed").exit_code == 2
+
+
+def test_list_plain_golden(run: Callable[..., Result]) -> None:
+    run("close", "3.2", "--date", "2023-10-05")
+    assert_golden("list.txt", run("list", "--as-of", "2023-11-01").stdout)
+
+
+def test_show_full_text_and_history(run: Callable[..., Result]) -> None:
+    run("close", "3.2", "--by", "王五", "--note", "已建立机制", "--evidence", "会议纪要", "--date", "2023-10-05")
+    result = run("show", "３．２", "--as-of", "2023-11-01")
+    assert result.exit_code == 0
+    text = result.stdout
+    assert "措施 3.2  已销号(截至 2023-11-01)" in text
+    assert "严禁粗暴执法、过度执法、简单执法。" in text  # the whole text, not cut
+    assert "整改时限:长期坚持(到期日:无固定期限)" in text
+    assert "2023-10-05 销号 由 王五" in text and "说明:已建立机制" in text and "佐证:会议纪要" in text
+    data: Any = run("show", "3.2", "--json").json()
+    assert data["problem_title"] == "“运动式”执法依然存在"
+    (entry,) = data["history"]
+    assert entry["by"] == "王五" and entry["evidence"] == [{"text": "会议纪要"}] and len(entry["hash"]) == 64
+
+
+def test_show_unknown(run: Callable[..., Result]) -> None:
+    result = run("show", "8.2")
+    assert result.exit_code == 2 and "是否要找:8.1" in result.stderr
