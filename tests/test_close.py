@@ -14,7 +14,9 @@ from .conftest import Result
 
 
 def events(path: Path) -> list[dict[str, object]]:
-    return [json.loads(ln) for ln in path.read_text(encoding="utf-8").splitlines() if ln.startswith("{")]
+    return [
+        json.loads(ln) for ln in path.read_text(encoding="utf-8").splitlines() if ln.startswith("{")
+    ]
 
 
 def test_close_records_who_when_why_and_evidence(

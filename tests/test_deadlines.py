@@ -31,7 +31,9 @@ def test_resolution(word: str, due: date | None) -> None:
     assert resolve_deadline(word, PLAN_DATE) == due
 
 
-@pytest.mark.parametrize("word", ["13月底", "0月底", "月底", "9月", "年底", "2023-02-30", "2023/10/31", ""])
+@pytest.mark.parametrize(
+    "word", ["13月底", "0月底", "月底", "9月", "年底", "2023-02-30", "2023/10/31", ""]
+)
 def test_unknown_words(word: str) -> None:
     assert deadline_kind(word) is None
     with pytest.raises(ValueError, match="无法识别"):

@@ -28,7 +28,7 @@ def event(mid: str = "3.2", action: str = "close", note: str = "", day: int = 5)
         recorded=datetime(2023, 10, day, 9, 30, tzinfo=CST),
         date=date(2023, 10, day),
         id=mid,
-        action=action,  # type: ignore[arg-type]
+        action=action,
         by="张三",
         note=note,
     )
@@ -52,7 +52,9 @@ def test_lines_are_json_and_yaml_and_chained(tmp_path: Path) -> None:
     one, two = (json.loads(ln) for ln in lines)
     assert [yaml.safe_load(ln)["id"] for ln in lines] == ["3.2", "1.5"]
     assert one["prev"] == [] and two["prev"] == [one["hash"]]
-    assert read_ledger(path).entries[0].event == first.model_copy(update={"prev": (), "hash": one["hash"]})
+    assert read_ledger(path).entries[0].event == first.model_copy(
+        update={"prev": (), "hash": one["hash"]}
+    )
     assert verify(path).problems == ()
 
 
@@ -62,7 +64,9 @@ def test_lines_are_json_and_yaml_and_chained(tmp_path: Path) -> None:
     by=st.text(min_size=1, max_size=12).filter(str.strip),
     evidence=st.lists(st.text(min_size=1, max_size=20).filter(str.strip), max_size=3),
 )
-def test_what_is_written_reads_back_the_same(tmp_path: Path, note: str, by: str, evidence: list[str]) -> None:
+def test_what_is_written_reads_back_the_same(
+    tmp_path: Path, note: str, by: str, evidence: list[str]
+) -> None:
     path = tmp_path / f"l-{abs(hash((note, by, tuple(evidence))))}.yaml"
     written = Event(
         recorded=datetime(2023, 10, 5, 9, 30, tzinfo=CST),
@@ -160,7 +164,7 @@ def test_verify_detects_edit_deletion_reordering(tmp_path: Path) -> None:
     path.write_bytes(b"".join(lines[:4] + lines[5:]))
     assert verify(path).problems[0].line == 5  # a deleted event: the next one's prev is missing
 
-    path.write_bytes(b"".join(lines[:3] + [lines[4], lines[3]] + lines[5:]))
+    path.write_bytes(b"".join([*lines[:3], lines[4], lines[3], *lines[5:]]))
     assert verify(path).problems[0].line == 4  # reordered: its prev comes after it
 
     path.write_bytes(b"".join(lines))
@@ -174,7 +178,11 @@ def test_an_inserted_event_changes_the_head(tmp_path: Path) -> None:
     forged = tmp_path / "forged.yaml"
     forged.write_bytes(b"".join(lines[:3]))
     add(forged, event("8.1", day=9))  # a valid event forked from line 3
-    path.write_bytes(b"".join(lines[:4]) + forged.read_bytes().splitlines(keepends=True)[-1] + b"".join(lines[4:]))
+    path.write_bytes(
+        b"".join(lines[:4])
+        + forged.read_bytes().splitlines(keepends=True)[-1]
+        + b"".join(lines[4:])
+    )
     result = verify(path)
     assert result.problems == ()
     assert result.head != head and result.tips == 2
@@ -205,7 +213,7 @@ def test_union_merge_of_two_copies_verifies_and_rejoins(tmp_path: Path) -> None:
 
 def _append_many(path: str, worker: int, count: int) -> None:
     for n in range(count):
-        append(Path(path), lambda _, n=n: event(f"{worker}.{n + 1}", day=1 + n % 28))
+        add(Path(path), event(f"{worker}.{n + 1}", day=1 + n % 28))
 
 
 def test_processes_appending_at_once_all_land(tmp_path: Path) -> None:
@@ -251,11 +259,8 @@ def test_cli_repair_and_check_name_the_torn_line(
     assert run("check").exit_code == 0
 
 
-def test_unknown_measure_in_ledger_is_reported(
-    run: Callable[..., Result], isolated: Path
-) -> None:
+def test_unknown_measure_in_ledger_is_reported(run: Callable[..., Result], isolated: Path) -> None:
     add(isolated, event("9.9"))
     result = run("status")
     assert result.exit_code == 2
     assert f"{isolated}:3:1: 方案中没有措施“9.9”" in result.stderr
-

@@ -36,7 +36,9 @@ def test_list_all_in_plan_order(run: Callable[..., Result]) -> None:
         (("--open", "--problem", "3"), ["3.1", "3.3", "3.4"]),
     ],
 )
-def test_list_filters(run: Callable[..., Result], args: tuple[str, ...], expected: list[str]) -> None:
+def test_list_filters(
+    run: Callable[..., Result], args: tuple[str, ...], expected: list[str]
+) -> None:
     run("close", "3.2", "--date", "2023-10-05")
     assert ids(run("list", "--json", *args)) == expected
 
@@ -56,18 +58,35 @@ def test_list_plain_golden(run: Callable[..., Result]) -> None:
 
 
 def test_show_full_text_and_history(run: Callable[..., Result]) -> None:
-    run("close", "3.2", "--by", "王五", "--note", "已建立机制", "--evidence", "会议纪要", "--date", "2023-10-05")
+    run(
+        "close",
+        "3.2",
+        "--by",
+        "王五",
+        "--note",
+        "已建立机制",
+        "--evidence",
+        "会议纪要",
+        "--date",
+        "2023-10-05",
+    )
     result = run("show", "３．２", "--as-of", "2023-11-01")
     assert result.exit_code == 0
     text = result.stdout
     assert "措施 3.2  已销号(截至 2023-11-01)" in text
     assert "严禁粗暴执法、过度执法、简单执法。" in text  # the whole text, not cut
     assert "整改时限:长期坚持(到期日:无固定期限)" in text
-    assert "2023-10-05 销号 由 王五" in text and "说明:已建立机制" in text and "佐证:会议纪要" in text
+    assert (
+        "2023-10-05 销号 由 王五" in text and "说明:已建立机制" in text and "佐证:会议纪要" in text
+    )
     data: Any = run("show", "3.2", "--json").json()
     assert data["problem_title"] == "“运动式”执法依然存在"
     (entry,) = data["history"]
-    assert entry["by"] == "王五" and entry["evidence"] == [{"text": "会议纪要"}] and len(entry["hash"]) == 64
+    assert (
+        entry["by"] == "王五"
+        and entry["evidence"] == [{"text": "会议纪要"}]
+        and len(entry["hash"]) == 64
+    )
 
 
 def test_show_unknown(run: Callable[..., Result]) -> None:

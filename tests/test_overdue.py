@@ -20,7 +20,9 @@ def test_overdue_groups_oldest_first_with_exit_1(run: Callable[..., Result]) -> 
         *[("12月底", mid) for mid in ("1.1", "1.4", "3.1", "4.2", "6.1", "6.2", "7.2", "8.1")],
     ]
     first = items[0]
-    assert first["due"] == "2023-09-30" and first["days_overdue"] == 102 and first["overdue"] is True
+    assert (
+        first["due"] == "2023-09-30" and first["days_overdue"] == 102 and first["overdue"] is True
+    )
     assert first["lead"] == ["政策法规科"] and first["responsible"] == ["各执法科室"]
     assert first["deadline"] == "9月底" and first["state"] == "not_started"
 

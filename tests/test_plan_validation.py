@@ -119,9 +119,7 @@ def test_unknown_timezone(tmp_path: Path) -> None:
     assert error.startswith(f"{path}:4:") and "未知时区" in error
 
 
-def test_check_prints_every_error_and_exits_2(
-    tmp_path: Path, run: Callable[..., Result]
-) -> None:
+def test_check_prints_every_error_and_exits_2(tmp_path: Path, run: Callable[..., Result]) -> None:
     path = write(tmp_path / "plan.yaml", BROKEN)
     result = run("check", "--plan", str(path))
     assert result.exit_code == 2

@@ -18,7 +18,12 @@ from .conftest import Result, assert_golden
 
 
 def close_some(run: Callable[..., Result]) -> None:
-    for mid, day in (("1.5", "2023-09-28"), ("5.1", "2023-10-09"), ("3.2", "2023-10-05"), ("4.1", "2023-10-20")):
+    for mid, day in (
+        ("1.5", "2023-09-28"),
+        ("5.1", "2023-10-09"),
+        ("3.2", "2023-10-05"),
+        ("4.1", "2023-10-20"),
+    ):
         assert run("close", mid, "--date", day).exit_code == 0
 
 
@@ -31,13 +36,28 @@ def test_status_json_counts_strictly(run: Callable[..., Result]) -> None:
     by_problem = {p["problem"]: p for p in data["by_problem"]}
     assert (by_problem[1]["closed"], by_problem[1]["total"]) == (1, 5)
     assert by_problem[3]["title"] == "“运动式”执法依然存在"
-    assert [d["deadline"] for d in data["by_deadline"]] == ["9月底", "10月底", "12月底", "长期坚持", "持续推进"]
+    assert [d["deadline"] for d in data["by_deadline"]] == [
+        "9月底",
+        "10月底",
+        "12月底",
+        "长期坚持",
+        "持续推进",
+    ]
     long_term = {d["deadline"]: d for d in data["by_deadline"]}["长期坚持"]
     assert (long_term["total"], long_term["closed"]) == (8, 1)
     depts = {d["department"]: d for d in data["by_department"]}
     assert depts["政策法规科"]["total"] == 16  # lead or responsible, each measure once
     assert depts["各执法科室"]["closed"] == 3
-    assert set(data) == {"as_of", "total", "closed", "rate", "overdue", "by_problem", "by_deadline", "by_department"}
+    assert set(data) == {
+        "as_of",
+        "total",
+        "closed",
+        "rate",
+        "overdue",
+        "by_problem",
+        "by_deadline",
+        "by_department",
+    }
 
 
 def test_as_of_counts_only_events_in_effect(run: Callable[..., Result]) -> None:

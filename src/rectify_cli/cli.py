@@ -48,6 +48,7 @@ app = typer.Typer(
 PLAN_ENV = "RECTIFY_PLAN"
 LEDGER_ENV = "RECTIFY_LEDGER"
 USER_ENV = "RECTIFY_USER"
+DEFAULT = "默认位置"
 
 PlanOption = Annotated[
     Path | None,
@@ -122,7 +123,7 @@ def resolve_files(plan: Path | None, ledger: Path | None) -> Files:
             return option, "命令行选项"
         if os.environ.get(env):
             return Path(os.environ[env]), f"环境变量 {env}"
-        return default(), "默认位置"
+        return default(), DEFAULT
 
     plan_path, plan_source = pick(plan, PLAN_ENV, embedded_plan)
     ledger_path, ledger_source = pick(ledger, LEDGER_ENV, default_ledger)
@@ -468,7 +469,7 @@ def _append(session: Session, build: Callable[[Ledger], Any]) -> Any:
         core.check_ids(session.plan, book)
         return build(book)
 
-    return append(files.ledger, checked, create_folder=files.ledger_source == "默认位置")
+    return append(files.ledger, checked, create_folder=files.ledger_source == DEFAULT)
 
 
 @app.command()

@@ -163,7 +163,9 @@ _CN_DIGITS = "零一二三四五六七八九"
 
 
 def chinese_numeral(n: int) -> str:
-    """Return N (1–99) in Chinese numerals as plans number their problems."""
+    """Return N in Chinese numerals as plans number their problems (from 100 on, digits)."""
+    if n >= 100:
+        return str(n)
     if n < 10:
         return _CN_DIGITS[n]
     tens, ones = divmod(n, 10)
@@ -248,14 +250,15 @@ _MESSAGES = {
 }
 
 
-def _message(error: Any) -> str:
+def _message(error: Any, source: Located) -> str:
     kind = error["type"]
     loc = error["loc"]
     field = str(loc[-1]) if loc else ""
     if kind == "value_error":
         return str(error["ctx"]["error"])
     if kind == "string_type" and field == "id" and isinstance(error["input"], (int, float)):
-        return f'编号必须加引号写成文字,如 "{error["input"]}"(YAML 会把 3.10 读成数字 3.1)'
+        written = source.written(tuple(loc)) or str(error["input"])
+        return f'编号必须加引号写成文字,如 "{written}"(不加引号时 YAML 会把 3.10 读成数字 3.1)'
     template = _MESSAGES.get(kind)
     if template is None:
         return f"取值无效:{error['msg']}"
@@ -310,7 +313,7 @@ def parse_plan(source: Located) -> Plan:
             # a list whose items all failed is also "too short": report the items only
             inner = any(len(other) > len(loc) and other[: len(loc)] == loc for other in locs)
             if not (error["type"] == "too_short" and inner):
-                problems.append((loc, _message(error)))
+                problems.append((loc, _message(error, source)))
     problems += _cross_checks(source.data)
     diagnostics = source.diagnostics + [
         Diagnostic(source.path, *source.locate(loc), message) for loc, message in problems

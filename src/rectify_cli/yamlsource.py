@@ -24,9 +24,20 @@ class Located:
 
     def locate(self, loc: tuple[str | int, ...]) -> tuple[int, int]:
         """Return the 1-based (line, col) of the deepest node on the path LOC."""
-        node = self.root
-        if node is None:
+        if self.root is None:
             return (1, 1)
+        mark = self._walk(loc)[1]
+        return (mark.line + 1, mark.column + 1)
+
+    def written(self, loc: tuple[str | int, ...]) -> str | None:
+        """Return the text of the scalar at LOC exactly as the file writes it."""
+        node = self._walk(loc)[0]
+        return node.value if isinstance(node, yaml.ScalarNode) else None
+
+    def _walk(self, loc: tuple[str | int, ...]) -> tuple[yaml.Node | None, yaml.Mark]:
+        """Follow LOC down the node tree; return the node reached (if all of LOC) and a mark."""
+        node = self.root
+        assert node is not None
         mark = node.start_mark
         for part in loc:
             child: yaml.Node | None = None
@@ -43,9 +54,9 @@ class Located:
                 child = node.value[part]
                 mark = child.start_mark
             if child is None:
-                break
+                return None, mark
             node = child
-        return (mark.line + 1, mark.column + 1)
+        return node, mark
 
 
 def read_text(path: Path) -> str:
