@@ -11,7 +11,6 @@ Results on the project's machine class are in bench/README.md.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -75,8 +74,8 @@ def make_ledger(path: Path, ids: list[str], events: int) -> None:
                     by="基准测试",
                     note="已完成整改并通过验收" if n % 2 == 0 else "复查发现问题反弹",
                 )
-                line = encode(event, prev)
-                prev = (json.loads(line)["hash"],)
+                line, hashed = encode(event, prev)
+                prev = (hashed,)
                 out.write(line)
 
 

@@ -39,6 +39,8 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("RECTIFY_USER", "测试员")
     monkeypatch.delenv("RECTIFY_PLAN", raising=False)
     monkeypatch.delenv("RECTIFY_DEBUG", raising=False)
+    for cache_home in ("XDG_CACHE_HOME", "LOCALAPPDATA"):  # Linux, Windows
+        monkeypatch.setenv(cache_home, str(tmp_path / "cache"))
     return ledger
 
 

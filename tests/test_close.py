@@ -113,7 +113,7 @@ def test_an_event_cannot_be_dated_before_the_items_last_event(
     run("close", "3.2", "--date", "2023-10-05")
     result = run("reopen", "3.2", "--reason", "反弹", "--date", "2023-10-01")
     assert result.exit_code == 2 and "早于措施 3.2 最近一条记录的日期 2023-10-05" in result.stderr
-    assert len(read_ledger(isolated).entries) == 1
+    assert len(read_ledger(isolated).entries()) == 1
 
 
 def test_missing_ledger_folder_is_an_error_for_an_explicit_path(

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -115,6 +116,13 @@ def default_ledger() -> Path:
     return user_data_path("rectify", appauthor=False) / "ledger.yaml"
 
 
+def cache_folder() -> Path:
+    """Return the folder of the disposable caches of validated plans and ledger indexes."""
+    from platformdirs import user_cache_path
+
+    return user_cache_path("rectify", appauthor=False)
+
+
 def resolve_files(plan: Path | None, ledger: Path | None) -> Files:
     """Pick the files: an option beats an environment variable, which beats the default."""
 
@@ -141,7 +149,15 @@ class Session:
 
     files: Files
     plan: Plan
-    ledger: Ledger
+
+    @cached_property
+    def ledger(self) -> Ledger:
+        """Read the ledger (through the cache) and check it names only the plan's measures."""
+        from .ledger import read_ledger
+
+        book = read_ledger(self.files.ledger, cache_folder())
+        core.check_ids(self.plan, book)
+        return book
 
     def today(self) -> date:
         """Return today's date in the plan's timezone, not the machine's."""
@@ -163,15 +179,11 @@ class Session:
 
 
 def open_session(plan: Path | None, ledger: Path | None) -> Session:
-    """Load and cross-check the plan and the ledger."""
-    from .ledger import read_ledger
+    """Load the plan; the ledger is read when first used."""
     from .plan import load_plan
 
     files = resolve_files(plan, ledger)
-    loaded = load_plan(files.plan)
-    book = read_ledger(files.ledger)
-    core.check_ids(loaded, book)
-    return Session(files, loaded, book)
+    return Session(files, load_plan(files.plan, cache_folder()))
 
 
 def parse_date(text: str, option: str) -> date:
@@ -388,17 +400,19 @@ def show(
     """
     session = open_session(plan, ledger)
     mid = session.plan.measure(measure_id).id
-    item = next(i for i in session.items(as_of) if i.measure.id == mid)
+    day = session.as_of(as_of)
+    item = next(i for i in core.replay(session.plan, session.ledger, day) if i.measure.id == mid)
+    history = [session.ledger.entry(i) for i in core.history(session.ledger, mid, day)]
     emit(
         "json" if json_ else "plain",
         lambda: (
             render.item_data(item)
             | {
                 "problem_title": session.plan.problem(item.measure.problem).title,
-                "history": [render.entry_data(e) for e in item.history],
+                "history": [render.entry_data(e) for e in history],
             }
         ),
-        lambda: render.item_plain(session.plan, item),
+        lambda: render.item_plain(session.plan, item, history),
         lambda console: None,
     )
 
@@ -469,7 +483,9 @@ def _append(session: Session, build: Callable[[Ledger], Any]) -> Any:
         core.check_ids(session.plan, book)
         return build(book)
 
-    return append(files.ledger, checked, create_folder=files.ledger_source == DEFAULT)
+    return append(
+        files.ledger, checked, create_folder=files.ledger_source == DEFAULT, cache=cache_folder()
+    )
 
 
 @app.command()
@@ -509,7 +525,7 @@ def check(plan: PlanOption = None, ledger: LedgerOption = None) -> None:
     measures = sum(len(p.measures) for p in loaded.problems)
     typer.echo(
         f"未发现错误:计划 {files.plan}({len(loaded.problems)} 个问题,{measures} 条措施),"
-        f"账本 {files.ledger}({len(book.entries)} 条记录)。"
+        f"账本 {files.ledger}({len(book)} 条记录)。"
     )
 
 

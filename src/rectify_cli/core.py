@@ -12,7 +12,8 @@ from datetime import date, datetime
 from typing import Literal
 
 from .errors import DataInvalid, Diagnostic, Refused
-from .ledger import Entry, Event, Evidence, Ledger
+from .index import ANY, Mark, Marks
+from .ledger import ACTIONS, Event, Evidence, Ledger
 from .plan import ONGOING, OTHER_DATES, Measure, Plan, deadline_group
 
 State = Literal["not_started", "closed", "reopened"]
@@ -26,13 +27,14 @@ STATE_LABELS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Item:
-    """A measure as it stands at a date: its state and the history that led there."""
+    """A measure as it stands at a date."""
 
     measure: Measure
     due: date | None
     state: State
     as_of: date
-    history: tuple[Entry, ...] = ()
+    closed_on: date | None = None
+    closed_by: str | None = None
 
     @property
     def closed(self) -> bool:
@@ -49,27 +51,19 @@ class Item:
         """Return how many days past due the measure is (0 if it is not overdue)."""
         return (self.as_of - self.due).days if self.overdue and self.due else 0
 
-    @property
-    def last_close(self) -> Event | None:
-        """Return the sign-off in force, if the measure is signed off."""
-        if not self.closed:
-            return None
-        return next(e.event for e in reversed(self.history) if e.event.action == "close")
-
-
-def _order(entry: Entry) -> tuple[date, datetime, int]:
-    return (entry.event.date, entry.event.recorded, entry.line)
-
 
 def check_ids(plan: Plan, ledger: Ledger) -> None:
     """Raise DataInvalid if the ledger names measures the plan does not have."""
-    problems = [
-        Diagnostic(ledger.path, e.line, 1, f"方案中没有措施“{e.event.id}”")
-        for e in ledger.entries
-        if e.event.id not in plan.by_id
-    ]
-    if problems:
-        raise DataInvalid(problems)
+    m = ledger.marks
+    unknown = {code for code in set(m.id) if m.names[code] not in plan.by_id}
+    if unknown:
+        raise DataInvalid(
+            [
+                Diagnostic(ledger.path, m.line[i], 1, f"方案中没有措施“{m.names[m.id[i]]}”")
+                for i in range(len(m))
+                if m.id[i] in unknown
+            ]
+        )
 
 
 def replay(plan: Plan, ledger: Ledger, as_of: date) -> list[Item]:
@@ -78,18 +72,45 @@ def replay(plan: Plan, ledger: Ledger, as_of: date) -> list[Item]:
     Only events that take effect on or before AS_OF count; they apply in the order of
     their effective date, then the time they were recorded, then their line.
     """
-    histories: dict[str, list[Entry]] = {m.id: [] for m in plan.measures}
-    for entry in ledger.entries:
-        if entry.event.date <= as_of and entry.event.id in histories:
-            histories[entry.event.id].append(entry)
+    m = ledger.marks
+    close = ACTIONS.index("close")
+    latest = m.latest if as_of.toordinal() >= m.max_date else _latest_until(m, as_of)
     items = []
     for measure in plan.measures:
-        history = sorted(histories[measure.id], key=_order)
+        code = m.code_of(measure.id)
         state: State = "not_started"
-        for entry in history:
-            state = "closed" if entry.event.action == "close" else "reopened"
-        items.append(Item(measure, plan.due(measure), state, as_of, tuple(history)))
+        closed_on = closed_by = None
+        last = latest.get((ANY, code))
+        if last is not None:
+            state = "closed" if m.action[last] == close else "reopened"
+        if state == "closed":
+            i = latest[(close, code)]
+            closed_on, closed_by = date.fromordinal(m.date[i]), m.names[m.by[i]]
+        items.append(Item(measure, plan.due(measure), state, as_of, closed_on, closed_by))
     return items
+
+
+def _latest_until(m: Marks, as_of: date) -> dict[tuple[int, int], int]:
+    """Return what `Marks.latest` was when only the events in effect at AS_OF counted."""
+    cutoff = as_of.toordinal()
+    keys: dict[tuple[int, int], tuple[int, int, int, int]] = {}
+    none = (-1, 0, 0, 0)
+    columns = zip(m.id, m.date, m.moment, m.line, m.action, strict=True)
+    for i, (code, day, moment, line, action) in enumerate(columns):
+        if day > cutoff:
+            continue
+        key = (day, moment, line, i)
+        for slot in ((ANY, code), (action, code)):
+            if key > keys.get(slot, none):
+                keys[slot] = key
+    return {slot: key[3] for slot, key in keys.items()}
+
+
+def history(ledger: Ledger, mid: str, as_of: date) -> list[int]:
+    """Return the indices of the events of MID in effect at AS_OF, in the order they apply."""
+    cutoff = as_of.toordinal()
+    chosen = [i for i in ledger.indices(mid) if ledger.marks.date[i] <= cutoff]
+    return sorted(chosen, key=ledger.marks.key)
 
 
 # ---------------------------------------------------------------------------- selecting
@@ -156,16 +177,6 @@ class Tally:
         """Return signed off ÷ all, as offices count it."""
         return self.closed / self.total if self.total else 0.0
 
-    def add(self, item: Item) -> Tally:
-        """Return this tally with ITEM counted."""
-        return Tally(
-            self.key,
-            self.label,
-            self.total + 1,
-            self.closed + item.closed,
-            self.overdue + item.overdue,
-        )
-
 
 @dataclass(frozen=True)
 class Status:
@@ -178,24 +189,42 @@ class Status:
     by_department: list[Tally] = field(default_factory=list)
 
 
+def _tally(counts: dict[str, list[int]], labels: dict[str, str]) -> list[Tally]:
+    return [Tally(key, labels.get(key, key), *c) for key, c in counts.items()]
+
+
 def status(plan: Plan, items: list[Item]) -> Status:
     """Count the items strictly: a measure is done only once it is signed off."""
-    overall = Tally("all", "全部措施")
-    problems = {p.number: Tally(str(p.number), f"{p.label}{p.title}") for p in plan.problems}
-    deadlines: dict[str, Tally] = {}
-    departments: dict[str, Tally] = {}
+    slices: dict[str, dict[str, list[int]]] = {"all": {}, "problem": {}, "deadline": {}, "dept": {}}
+    for p in plan.problems:
+        slices["problem"][str(p.number)] = [0, 0, 0]
     for item in items:
         m = item.measure
-        overall = overall.add(item)
-        problems[m.problem] = problems[m.problem].add(item)
-        group = deadline_group(m.deadline)
-        deadlines[group] = deadlines.get(group, Tally(group, group)).add(item)
-        for dept in m.departments:
-            departments[dept] = departments.get(dept, Tally(dept, dept)).add(item)
+        keys = [
+            ("all", "all"),
+            ("problem", str(m.problem)),
+            ("deadline", deadline_group(m.deadline)),
+            *(("dept", d) for d in m.departments),
+        ]
+        for kind, key in keys:
+            counts = slices[kind].setdefault(key, [0, 0, 0])
+            counts[0] += 1
+            counts[1] += item.closed
+            counts[2] += item.overdue
     as_of = items[0].as_of if items else plan.plan.date
     dues = {deadline_group(m.deadline): plan.due(m) for m in plan.measures}
-    by_deadline = sorted(deadlines.values(), key=lambda t: _deadline_order(t.key, dues[t.key]))
-    return Status(as_of, overall, list(problems.values()), by_deadline, list(departments.values()))
+    by_deadline = sorted(
+        _tally(slices["deadline"], {}), key=lambda t: _deadline_order(t.key, dues[t.key])
+    )
+    problems = {str(p.number): f"{p.label}{p.title}" for p in plan.problems}
+    overall = _tally(slices["all"], {"all": "全部措施"}) or [Tally("all", "全部措施")]
+    return Status(
+        as_of,
+        overall[0],
+        _tally(slices["problem"], problems),
+        by_deadline,
+        _tally(slices["dept"], {}),
+    )
 
 
 def _deadline_order(group: str, due: date | None) -> tuple[int, date, int]:
@@ -220,25 +249,32 @@ class Request:
     today: date
 
 
+def _recorded(plan: Plan, moment: int) -> str:
+    from zoneinfo import ZoneInfo
+
+    return f"{datetime.fromtimestamp(moment, ZoneInfo(plan.plan.timezone)):%Y-%m-%d %H:%M}"
+
+
 def _check_date(plan: Plan, ledger: Ledger, measure: Measure, request: Request) -> None:
     if request.on > request.today:
         raise Refused(f"日期 {request.on} 晚于今天 {request.today},不能登记未来的事")
     if request.on < plan.plan.date:
         raise Refused(f"日期 {request.on} 早于方案日期 {plan.plan.date}")
-    history = sorted(ledger.for_measure(measure.id), key=_order)
-    if history and request.on < history[-1].event.date:
-        last = history[-1].event
+    latest = ledger.latest(measure.id)
+    if latest is not None and request.on.toordinal() < ledger.marks.date[latest]:
+        last = ledger.mark(latest)
         raise Refused(
-            f"日期 {request.on} 早于措施 {measure.id} 最近一条记录的日期 {last.date}"
-            f"({last.by} 于 {last.recorded:%Y-%m-%d %H:%M} 登记),不能插到它之前"
+            f"日期 {request.on} 早于措施 {measure.id} 最近一条记录的日期 {date.fromordinal(last.date)}"
+            f"({last.by} 于 {_recorded(plan, last.moment)} 登记),不能插到它之前"
         )
 
 
-def _current(plan: Plan, ledger: Ledger, measure: Measure) -> Item:
-    """Return MEASURE with every event counted, whatever its date."""
-    only = Ledger(ledger.path, tuple(ledger.for_measure(measure.id)), ledger.exists)
-    latest = max((e.event.date for e in only.entries), default=plan.plan.date)
-    return next(i for i in replay(plan, only, latest) if i.measure.id == measure.id)
+def _closed_by(ledger: Ledger, measure: Measure) -> Mark | None:
+    """Return the sign-off in force for MEASURE, counting every event whatever its date."""
+    latest = ledger.latest(measure.id)
+    if latest is None or ACTIONS[ledger.marks.action[latest]] != "close":
+        return None
+    return ledger.mark(latest)
 
 
 def close(
@@ -250,12 +286,11 @@ def close(
     evidence: tuple[Evidence, ...] = (),
 ) -> Event:
     """Return the sign-off event for MEASURE, or raise Refused if it may not be signed off."""
-    item = _current(plan, ledger, measure)
-    done = item.last_close
+    done = _closed_by(ledger, measure)
     if done is not None:
         raise Refused(
-            f"措施 {measure.id} 已于 {done.date} 由 {done.by} 销号"
-            f"(登记于 {done.recorded:%Y-%m-%d %H:%M}),无需重复销号;"
+            f"措施 {measure.id} 已于 {date.fromordinal(done.date)} 由 {done.by} 销号"
+            f"(登记于 {_recorded(plan, done.moment)}),无需重复销号;"
             "如问题反弹,请用 rectify reopen"
         )
     _check_date(plan, ledger, measure, request)
@@ -274,7 +309,7 @@ def reopen(plan: Plan, ledger: Ledger, measure: Measure, request: Request, reaso
     """Return the event that reopens MEASURE (反弹), or raise Refused if it is not signed off."""
     if not reason.strip():
         raise Refused("重新打开必须用 --reason 写明原因")
-    if not _current(plan, ledger, measure).closed:
+    if _closed_by(ledger, measure) is None:
         raise Refused(f"措施 {measure.id} 尚未销号,无需重新打开")
     _check_date(plan, ledger, measure, request)
     return Event(

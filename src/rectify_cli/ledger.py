@@ -12,8 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -29,6 +29,7 @@ from pydantic import (
 )
 
 from .errors import Busy, DataInvalid, Diagnostic, FileProblem, LedgerTorn, Refused
+from .index import Mark, Marks
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
@@ -52,7 +53,7 @@ Text = Annotated[StrictStr, AfterValidator(_not_blank)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Evidence(_Model):
@@ -100,28 +101,83 @@ class Entry:
     event: Event
 
 
+ACTIONS: tuple[Action, ...] = ("close", "reopen")
+
+
+def mark_of(line: int, offset: int, event: Event) -> Mark:
+    """Return the marks replay needs of EVENT on LINE."""
+    return Mark(
+        line=line,
+        offset=offset,
+        id=event.id,
+        date=event.date.toordinal(),
+        moment=int(event.recorded.timestamp()),
+        action=ACTIONS.index(event.action),
+        by=event.by,
+    )
+
+
 @dataclass(frozen=True)
 class Ledger:
-    """Every event of a ledger file, in file order."""
+    """A ledger file as replay sees it: every event's marks in file order, and the chain's ends.
+
+    Whole events are read from the file only when asked for, by `entry` or `entries`.
+    """
 
     path: Path
-    entries: tuple[Entry, ...] = ()
+    marks: Marks = field(default_factory=Marks)
+    tips: tuple[str, ...] = ()
+    unchained: int | None = None  # the line of the first event without a hash
+    lines: int = 0  # how many lines the file has
     exists: bool = False
 
-    @property
-    def tips(self) -> tuple[str, ...]:
-        """Return the hashes no later event names as its prev: the ends of the chain."""
-        tips: dict[str, None] = {}
-        for entry in self.entries:
-            for parent in entry.event.prev:
-                tips.pop(parent, None)
-            if entry.event.hash:
-                tips[entry.event.hash] = None
-        return tuple(tips)
+    def __len__(self) -> int:
+        return len(self.marks)
 
-    def for_measure(self, mid: str) -> Iterator[Entry]:
-        """Yield the entries of measure MID in file order."""
-        return (e for e in self.entries if e.event.id == mid)
+    def indices(self, mid: str) -> list[int]:
+        """Return the indices of the events of measure MID, in file order."""
+        code = self.marks.code_of(mid)
+        return [] if code < 0 else [i for i, c in enumerate(self.marks.id) if c == code]
+
+    def latest(self, mid: str) -> int | None:
+        """Return the index of the event of MID that takes effect last, if any."""
+        code = self.marks.code_of(mid)
+        return None if code < 0 else self.marks.last(code)
+
+    def entry(self, index: int) -> Entry:
+        """Read and return event INDEX from the file."""
+        line, offset = self.marks.line[index], self.marks.offset[index]
+        try:
+            with self.path.open("rb") as f:
+                f.seek(offset)
+                raw = f.readline()
+        except OSError as exc:
+            raise FileProblem(f"{self.path}: 无法读取账本({exc.strerror})") from None
+        ((_, _, event),) = parse_entries(self.path, raw, first_line=line, first_offset=offset)
+        if mark_of(line, offset, event) != self.mark(index):
+            raise FileProblem(f"{self.path}:{line}: 账本在读取期间被改动,请重试")
+        return Entry(line, event)
+
+    def mark(self, index: int) -> Mark:
+        """Return the marks of event INDEX."""
+        m = self.marks
+        return Mark(
+            m.line[index],
+            m.offset[index],
+            m.names[m.id[index]],
+            m.date[index],
+            m.moment[index],
+            m.action[index],
+            m.names[m.by[index]],
+        )
+
+    def entries(self) -> list[Entry]:
+        """Read and return every event of the file."""
+        try:
+            raw = self.path.read_bytes() if self.exists else b""
+        except OSError as exc:
+            raise FileProblem(f"{self.path}: 无法读取账本({exc.strerror})") from None
+        return [Entry(line, event) for line, _, event in parse_entries(self.path, raw)]
 
 
 # ---------------------------------------------------------------------------- reading
@@ -175,32 +231,44 @@ def _field_message(error: Any) -> str:
     return template.format(field=field, value=error.get("input"), msg=error["msg"])
 
 
-def split_lines(path: Path, raw: bytes) -> list[tuple[int, str]]:
-    """Return the (line number, text) of every event line; raise on bad encoding or a torn end."""
+def split_lines(
+    path: Path, raw: bytes, first_line: int = 1, first_offset: int = 0
+) -> tuple[list[tuple[int, int, str]], list[Diagnostic]]:
+    """Return the (line number, byte offset, text) of every event line, and undecodable lines.
+
+    Raise LedgerTorn if RAW does not end with a newline: a write was cut off.
+    """
     if raw and not raw.endswith(b"\n"):
-        raise LedgerTorn(path, raw.count(b"\n") + 1)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        bad = raw.count(b"\n", 0, exc.start) + 1
-        raise DataInvalid([Diagnostic(path, bad, 1, "不是 UTF-8 编码,无法读取")]) from None
-    numbered: list[tuple[int, str]] = []
-    for number, content in enumerate(text.split("\n"), start=1):
-        line = content.rstrip("\r")
-        if line.strip() and not line.lstrip().startswith("#"):
-            numbered.append((number, line))
-    return numbered
+        raise LedgerTorn(path, first_line + raw.count(b"\n"))
+    found: list[tuple[int, int, str]] = []
+    problems: list[Diagnostic] = []
+    offset = first_offset
+    start = 3 if raw.startswith(b"\xef\xbb\xbf") and first_offset == 0 else 0
+    for number, chunk in enumerate(raw.split(b"\n")[:-1], start=first_line):
+        begin = offset
+        offset += len(chunk) + 1
+        try:
+            text = chunk[start:].decode("utf-8").rstrip("\r")
+        except UnicodeDecodeError:
+            problems.append(Diagnostic(path, number, 1, "不是 UTF-8 编码,无法读取"))
+            continue
+        finally:
+            start = 0
+        if text.strip() and not text.lstrip().startswith("#"):
+            found.append((number, begin, text))
+    return found, problems
 
 
-def parse_ledger(path: Path, raw: bytes) -> Ledger:
-    """Parse the bytes RAW of ledger PATH; raise DataInvalid listing every bad line."""
+def parse_entries(
+    path: Path, raw: bytes, first_line: int = 1, first_offset: int = 0
+) -> list[tuple[int, int, Event]]:
+    """Parse the bytes RAW of ledger PATH into (line, offset, event); raise listing every bad line."""
     from pydantic import ValidationError
 
-    lines = split_lines(path, raw)
-    diagnostics: list[Diagnostic] = []
+    lines, diagnostics = split_lines(path, raw, first_line, first_offset)
     values: list[Any] = []
-    kept: list[tuple[int, str]] = []
-    for number, line in lines:
+    kept: list[tuple[int, int, str]] = []
+    for number, offset, line in lines:
         try:
             value = _parse_line(line)
         except json.JSONDecodeError as exc:
@@ -212,25 +280,55 @@ def parse_ledger(path: Path, raw: bytes) -> Ledger:
             diagnostics.append(Diagnostic(path, number, 1, "记录应为“键: 值”的映射"))
             continue
         values.append(value)
-        kept.append((number, line))
+        kept.append((number, offset, line))
     events: list[Event] = []
     try:
         events = _events_adapter().validate_python(values)
     except ValidationError as exc:
         for error in exc.errors():
             index = error["loc"][0]
-            number, line = kept[index] if isinstance(index, int) else (0, "")
+            number, _, line = kept[index] if isinstance(index, int) else (0, 0, "")
             field = next((p for p in error["loc"][1:] if isinstance(p, str)), None)
             col = line.find(f'"{field}"') + 1 if field else 1
             diagnostics.append(Diagnostic(path, number, max(col, 1), _field_message(error)))
     if diagnostics:
         raise DataInvalid(sorted(diagnostics, key=lambda d: (d.line, d.col)))
-    entries = tuple(Entry(n, e) for (n, _), e in zip(kept, events, strict=True))
-    return Ledger(path, entries, exists=True)
+    return [(n, o, e) for (n, o, _), e in zip(kept, events, strict=True)]
 
 
-def read_ledger(path: Path) -> Ledger:
-    """Read the ledger at PATH; a missing file is an empty ledger."""
+def parse_ledger(path: Path, raw: bytes) -> Ledger:
+    """Parse and validate the whole of ledger PATH, whose content is RAW."""
+    marks = Marks()
+    tips: dict[str, None] = {}
+    unchained = None
+    for line, offset, event in parse_entries(path, raw):
+        marks.add(mark_of(line, offset, event))
+        for parent in event.prev:
+            tips.pop(parent, None)
+        if event.hash:
+            tips[event.hash] = None
+        elif unchained is None:
+            unchained = line
+    return Ledger(path, marks, tuple(tips), unchained, raw.count(b"\n"), exists=True)
+
+
+def read_ledger(path: Path, cache: Path | None = None) -> Ledger:
+    """Read the ledger at PATH; a missing file is an empty ledger.
+
+    With a CACHE folder, the marks cached for exactly this state of the file are used
+    instead of parsing it, and a parse refreshes the cache.
+    """
+    from . import __version__
+    from .index import identity, load_marks, save_marks
+
+    before = identity(path)
+    if cache is not None and before is not None:
+        hit = load_marks(cache, path, before, __version__)
+        if hit is not None:
+            marks, extra = hit
+            return Ledger(
+                path, marks, tuple(extra["tips"]), extra["unchained"], extra["lines"], True
+            )
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -239,7 +337,14 @@ def read_ledger(path: Path) -> Ledger:
         raise FileProblem(f"{path}: 是一个文件夹,不是账本文件") from None
     except OSError as exc:
         raise FileProblem(f"{path}: 无法读取账本({exc.strerror})") from None
-    return parse_ledger(path, raw)
+    ledger = parse_ledger(path, raw)
+    if cache is not None and before is not None and before == identity(path):
+        save_marks(cache, path, before, __version__, ledger.marks, _extra(ledger))
+    return ledger
+
+
+def _extra(ledger: Ledger) -> dict[str, Any]:
+    return {"tips": list(ledger.tips), "unchained": ledger.unchained, "lines": ledger.lines}
 
 
 # ---------------------------------------------------------------------------- writing
@@ -252,8 +357,8 @@ def digest(content: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def encode(event: Event, prev: tuple[str, ...]) -> str:
-    """Return the ledger line for EVENT chained after PREV, newline included."""
+def encode(event: Event, prev: tuple[str, ...]) -> tuple[str, str]:
+    """Return the ledger line for EVENT chained after PREV (newline included) and its hash."""
     content = event.model_dump(mode="json", exclude_defaults=True, exclude={"prev", "hash"})
     content["prev"] = list(prev)
     content["hash"] = digest(content)
@@ -261,7 +366,7 @@ def encode(event: Event, prev: tuple[str, ...]) -> str:
     # Characters YAML and some editors take as line breaks stay escaped: one event, one line.
     for char in ("\u0085", "\u2028", "\u2029"):
         line = line.replace(char, f"\\u{ord(char):04x}")
-    return line + "\n"
+    return line + "\n", content["hash"]
 
 
 def _lock(path: Path) -> Any:
@@ -280,9 +385,8 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _write_line(path: Path, line: str, new: bool) -> None:
-    """Append LINE to PATH and fsync it; on failure leave the file as it was."""
-    data = ((HEADER if new else "") + line).encode("utf-8")
+def _write(path: Path, data: bytes) -> int:
+    """Append DATA to PATH and fsync it; return where it starts. On failure leave PATH as it was."""
     flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
     try:
         fd = os.open(path, flags, 0o644)
@@ -301,17 +405,27 @@ def _write_line(path: Path, line: str, new: bool) -> None:
             raise FileProblem(f"{path}: 写入账本失败({exc.strerror}),账本保持原样") from None
     finally:
         os.close(fd)
-    if new:
+    if size == 0:
         _fsync_dir(path.parent)
+    return size
 
 
-def append(path: Path, build: Callable[[Ledger], Event], *, create_folder: bool = False) -> Event:
+def append(
+    path: Path,
+    build: Callable[[Ledger], Event],
+    *,
+    create_folder: bool = False,
+    cache: Path | None = None,
+) -> Event:
     """Append the event BUILD makes from the current ledger, under the ledger's lock.
 
     BUILD sees the ledger as it is once the lock is held, so two writers never both
     decide on a stale state. It raises to refuse; then nothing is written.
     """
     from filelock import Timeout
+
+    from . import __version__
+    from .index import identity, save_marks
 
     folder = path.parent
     if not folder.is_dir():
@@ -323,16 +437,24 @@ def append(path: Path, build: Callable[[Ledger], Event], *, create_folder: bool 
             raise FileProblem(f"{folder}: 无法创建文件夹({exc.strerror})") from None
     try:
         with _lock(path):
-            ledger = read_ledger(path)
-            unchained = next((e for e in ledger.entries if e.event.hash is None), None)
-            if unchained is not None:
+            ledger = read_ledger(path, cache)
+            if ledger.unchained is not None:
                 raise Refused(
-                    f"{path}:{unchained.line}: 账本含未加哈希链的记录,"
+                    f"{path}:{ledger.unchained}: 账本含未加哈希链的记录,"
                     "请先运行 rectify verify 查看并处理后再追加"
                 )
             event = build(ledger)
-            _write_line(path, encode(event, ledger.tips), new=not ledger.exists)
-            return event
+            line, hashed = encode(event, ledger.tips)
+            header = "" if ledger.exists else HEADER
+            offset = _write(path, (header + line).encode("utf-8")) + len(header.encode("utf-8"))
+            number = ledger.lines + header.count("\n") + 1
+            after = identity(path)
+            if cache is not None and after is not None:
+                marks = ledger.marks.copy()
+                marks.add(mark_of(number, offset, event))
+                extra = {"tips": [hashed], "unchained": None, "lines": number}
+                save_marks(cache, path, after, __version__, marks, extra)
+            return event.model_copy(update={"prev": ledger.tips, "hash": hashed})
     except Timeout:
         raise Busy(f"{path}: 账本正被其他 rectify 进程占用,请稍后再试") from None
     except PermissionError as exc:
@@ -400,40 +522,47 @@ class Verification:
 
 def verify(path: Path) -> Verification:
     """Check that every event's hash matches its content and names earlier events as prev."""
-    ledger = read_ledger(path)
-    if not ledger.exists:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
         return Verification(0, "", 0, ())
-    raw = {n: _parse_line(text) for n, text in split_lines(path, path.read_bytes())}
+    except OSError as exc:
+        raise FileProblem(f"{path}: 无法读取账本({exc.strerror})") from None
+    entries = parse_entries(path, raw)
+    content = {n: _parse_line(text) for n, _, text in split_lines(path, raw)[0]}
     problems: list[Diagnostic] = []
     seen: set[str] = set()
-    for entry in ledger.entries:
-        event = entry.event
+    tips: dict[str, None] = {}
+    for line, _, event in entries:
         if event.hash is None:
-            problems.append(Diagnostic(path, entry.line, 1, "记录没有哈希(未加链)"))
+            problems.append(Diagnostic(path, line, 1, "记录没有哈希(未加链)"))
             continue
         try:
-            actual = digest(raw[entry.line])
-        except TypeError:
+            actual = digest(content[line])
+        except TypeError:  # a hand-written YAML line holding dates, not strings
             actual = ""
         if actual != event.hash:
-            problems.append(
-                Diagnostic(path, entry.line, 1, "内容与其哈希不符:此记录写入后被改动过")
-            )
+            problems.append(Diagnostic(path, line, 1, "内容与其哈希不符:此记录写入后被改动过"))
         for parent in event.prev:
             if parent not in seen:
                 problems.append(
                     Diagnostic(
                         path,
-                        entry.line,
+                        line,
                         1,
                         f"前序记录 {parent[:12]}… 不在此行之前:有记录被删除、插入或调换了顺序",
                     )
                 )
+            tips.pop(parent, None)
         if event.hash in seen:
-            problems.append(Diagnostic(path, entry.line, 1, "与前面某条记录完全相同(重复记录)"))
+            problems.append(Diagnostic(path, line, 1, "与前面某条记录完全相同(重复记录)"))
         seen.add(event.hash)
-    tips = ledger.tips
-    head = (
-        tips[0] if len(tips) == 1 else hashlib.sha256(",".join(sorted(tips)).encode()).hexdigest()
-    )
-    return Verification(len(ledger.entries), head, len(tips), tuple(problems))
+        tips[event.hash] = None
+    return Verification(len(entries), head_of(tuple(tips)), len(tips), tuple(problems))
+
+
+def head_of(tips: tuple[str, ...]) -> str:
+    """Return the head hash: the one tip, or the SHA-256 of the sorted tips joined by commas."""
+    if len(tips) <= 1:
+        return tips[0] if tips else ""
+    return hashlib.sha256(",".join(sorted(tips)).encode()).hexdigest()

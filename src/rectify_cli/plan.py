@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import date
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -20,10 +20,13 @@ from pydantic import (
     Field,
     StrictInt,
     StrictStr,
+    ValidationInfo,
 )
 
 from .errors import DataInvalid, Diagnostic, UnknownMeasure
-from .yamlsource import Located, load_located
+
+if TYPE_CHECKING:
+    from .yamlsource import Located
 
 ONGOING = ("长期坚持", "持续推进")
 OTHER_DATES = "其他日期"
@@ -34,7 +37,14 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ID = re.compile(r"[1-9]\d*\.[1-9]\d*")
 
 
-def _not_blank(value: str) -> str:
+def _trusted(info: ValidationInfo) -> bool:
+    """Tell whether the data comes from rectify's own cache of a plan it already validated."""
+    return bool(info.context and info.context.get("trusted"))
+
+
+def _not_blank(value: str, info: ValidationInfo) -> str:
+    if _trusted(info):
+        return value
     if not value.strip():
         raise ValueError("不能为空")
     return value
@@ -43,8 +53,8 @@ def _not_blank(value: str) -> str:
 Text = Annotated[StrictStr, AfterValidator(_not_blank)]
 
 
-def _known_deadline(word: str) -> str:
-    if deadline_kind(word) is None:
+def _known_deadline(word: str, info: ValidationInfo) -> str:
+    if not _trusted(info) and deadline_kind(word) is None:
         raise ValueError(f"无法识别的整改时限“{word}”,可用的写法:{DEADLINE_FORMS}")
     return word
 
@@ -62,8 +72,8 @@ def _date_as_written(value: object) -> object:
     return value.isoformat() if isinstance(value, date) else value
 
 
-def _measure_id(value: str) -> str:
-    if not _ID.fullmatch(value):
+def _measure_id(value: str, info: ValidationInfo) -> str:
+    if not _trusted(info) and not _ID.fullmatch(value):
         raise ValueError(f'编号“{value}”应写成“问题号.措施号”,如 "3.2"')
     return value
 
@@ -190,6 +200,7 @@ def unknown_id_message(plan: Plan, raw: str, mid: str) -> str:
     return message + "。用 rectify list 查看全部编号"
 
 
+@lru_cache(maxsize=1024)
 def deadline_kind(word: str) -> Literal["month_end", "date", "ongoing"] | None:
     """Classify a deadline word, or return None if it is not one of the accepted forms."""
     if word in ONGOING:
@@ -323,6 +334,23 @@ def parse_plan(source: Located) -> Plan:
     return plan
 
 
-def load_plan(path: Path) -> Plan:
-    """Read and validate the plan file at PATH."""
-    return parse_plan(load_located(path))
+def load_plan(path: Path, cache: Path | None = None) -> Plan:
+    """Read and validate the plan file at PATH.
+
+    With a CACHE folder, a plan validated from exactly this state of the file is read
+    back from there instead of parsing the YAML again.
+    """
+    from . import __version__
+    from .index import identity, load_text, save_text
+
+    before = identity(path) if cache is not None else None
+    if cache is not None and before is not None:
+        text = load_text(cache, "plan", path, before, __version__)
+        if text is not None:
+            return Plan.model_validate_json(text, context={"trusted": True})
+    from .yamlsource import load_located
+
+    plan = parse_plan(load_located(path))
+    if cache is not None and before is not None and before == identity(path):
+        save_text(cache, "plan", path, before, __version__, plan.model_dump_json())
+    return plan

@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Literal
 
-from rich.cells import cell_len
+from rich.cells import cell_len, get_character_cell_size
 
 from .core import STATE_LABELS, Item, Status, Tally
 from .ledger import Entry, Evidence
@@ -35,7 +35,6 @@ def _rate(value: float) -> float:
 def item_data(item: Item) -> dict[str, Any]:
     """Return the JSON object of one item (list, overdue, show)."""
     m = item.measure
-    done = item.last_close
     return {
         "id": m.id,
         "problem": m.problem,
@@ -48,8 +47,8 @@ def item_data(item: Item) -> dict[str, Any]:
         "state_label": STATE_LABELS[item.state],
         "overdue": item.overdue,
         "days_overdue": item.days_overdue,
-        "closed_on": done.date.isoformat() if done else None,
-        "closed_by": done.by if done else None,
+        "closed_on": item.closed_on.isoformat() if item.closed_on else None,
+        "closed_by": item.closed_by,
     }
 
 
@@ -116,14 +115,14 @@ def pad(text: str, width: int) -> str:
 
 def clip(text: str, width: int) -> str:
     """Cut TEXT to at most WIDTH cells, ending with … when cut."""
-    if cell_len(text) <= width:
+    if len(text) * 2 <= width or cell_len(text) <= width:
         return text
-    out = ""
-    for char in text:
-        if cell_len(out + char) > width - 1:
-            break
-        out += char
-    return out + "…"
+    used = 0
+    for n, char in enumerate(text):
+        used += get_character_cell_size(char)
+        if used > width - 1:
+            return text[:n] + "…"
+    return text
 
 
 def bar(rate: float, width: int = BAR_WIDTH, full: str = "#", empty: str = "-") -> str:
@@ -260,7 +259,7 @@ def _entry_line(entry: Entry) -> str:
     return text
 
 
-def item_plain(plan: Plan, item: Item) -> str:
+def item_plain(plan: Plan, item: Item, history: list[Entry]) -> str:
     """Lay out one item in full: text, departments, deadline, state and whole history."""
     m = item.measure
     problem = plan.problem(m.problem)
@@ -272,9 +271,9 @@ def item_plain(plan: Plan, item: Item) -> str:
         f"牵头科室:{'、'.join(m.lead) or '—'}",
         f"责任科室:{'、'.join(m.responsible)}",
         f"整改时限:{m.deadline}(到期日:{_due(item)})",
-        "历史记录:" if item.history else "历史记录:暂无",
+        "历史记录:" if history else "历史记录:暂无",
     ]
-    lines += [f"  {_entry_line(e)}" for e in item.history]
+    lines += [f"  {_entry_line(e)}" for e in history]
     return "\n".join(lines)
 
 
