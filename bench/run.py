@@ -20,7 +20,8 @@ import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from rectify_cli.ledger import HEADER, Event, encode
+from rectify_cli.events import Event
+from rectify_cli.ledger import HEADER, encode
 
 CST = timezone(timedelta(hours=8))
 PEAK = (

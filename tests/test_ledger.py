@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rectify_cli.errors import DataInvalid, LedgerTorn, Refused
-from rectify_cli.ledger import Event, Evidence, append, read_ledger, repair, verify
+from rectify_cli.events import Event, Evidence
+from rectify_cli.ledger import append, read_ledger, repair, verify
 
 from .conftest import Result
 

@@ -113,6 +113,13 @@ def test_bom_and_crlf_are_accepted(tmp_path: Path) -> None:
     assert len(list(load_plan(path).measures)) == 3
 
 
+@pytest.mark.parametrize("bad", ["3-2", "1.0", "a.1", "1.1.1"])
+def test_ill_formed_ids(tmp_path: Path, bad: str) -> None:
+    path = write(tmp_path / "plan.yaml", SMALL_PLAN.replace('id: "1.2"', f'id: "{bad}"'))
+    (error,) = errors_of(path)
+    assert error.startswith(f"{path}:15:") and f"编号“{bad}”应写成“问题号.措施号”" in error
+
+
 def test_unknown_timezone(tmp_path: Path) -> None:
     path = write(tmp_path / "plan.yaml", SMALL_PLAN.replace("Asia/Shanghai", "Mars/Base"))
     (error,) = errors_of(path)

@@ -16,9 +16,9 @@ from typer.core import TyperGroup
 
 from . import __version__, core, render
 from .errors import EXIT_ERROR, EXIT_OVERDUE, DataInvalid, RectifyError, Refused
-from .ledger import Evidence, Ledger
 
 if TYPE_CHECKING:
+    from .ledger import Ledger
     from .plan import Plan
 
 
@@ -437,6 +437,8 @@ def close(
     session = open_session(plan, ledger)
     measure = session.plan.measure(measure_id)
     request = _request(session, by, on)
+    from .events import Evidence
+
     proof = tuple(Evidence(text=e) for e in evidence or () if e.strip())
     event = _append(
         session, lambda book: core.close(session.plan, book, measure, request, note.strip(), proof)

@@ -9,12 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from .errors import DataInvalid, Diagnostic, Refused
-from .index import ANY, Mark, Marks
-from .ledger import ACTIONS, Event, Evidence, Ledger
+from .index import ACTIONS, ANY, Mark, Marks
+from .ledger import Ledger
 from .plan import ONGOING, OTHER_DATES, Measure, Plan, deadline_group
+
+if TYPE_CHECKING:
+    from .events import Event, Evidence
 
 State = Literal["not_started", "closed", "reopened"]
 
@@ -91,19 +94,25 @@ def replay(plan: Plan, ledger: Ledger, as_of: date) -> list[Item]:
 
 
 def _latest_until(m: Marks, as_of: date) -> dict[tuple[int, int], int]:
-    """Return what `Marks.latest` was when only the events in effect at AS_OF counted."""
+    """Return what `Marks.latest` was when only the events in effect at AS_OF counted.
+
+    A measure whose last event is in effect already is as it is; only the others are
+    replayed, from their own events.
+    """
     cutoff = as_of.toordinal()
+    stale = {code for (action, code), i in m.latest.items() if action == ANY and m.date[i] > cutoff}
+    latest = {slot: i for slot, i in m.latest.items() if slot[1] not in stale}
     keys: dict[tuple[int, int], tuple[int, int, int, int]] = {}
     none = (-1, 0, 0, 0)
-    columns = zip(m.id, m.date, m.moment, m.line, m.action, strict=True)
-    for i, (code, day, moment, line, action) in enumerate(columns):
-        if day > cutoff:
+    for i, code in enumerate(m.id):
+        if code not in stale or m.date[i] > cutoff:
             continue
-        key = (day, moment, line, i)
-        for slot in ((ANY, code), (action, code)):
+        key = (m.date[i], m.moment[i], m.line[i], i)
+        for slot in ((ANY, code), (m.action[i], code)):
             if key > keys.get(slot, none):
                 keys[slot] = key
-    return {slot: key[3] for slot, key in keys.items()}
+    latest.update((slot, key[3]) for slot, key in keys.items())
+    return latest
 
 
 def history(ledger: Ledger, mid: str, as_of: date) -> list[int]:
@@ -294,6 +303,8 @@ def close(
             "如问题反弹,请用 rectify reopen"
         )
     _check_date(plan, ledger, measure, request)
+    from .events import Event
+
     return Event(
         recorded=request.now,
         date=request.on,
@@ -312,6 +323,8 @@ def reopen(plan: Plan, ledger: Ledger, measure: Measure, request: Request, reaso
     if _closed_by(ledger, measure) is None:
         raise Refused(f"措施 {measure.id} 尚未销号,无需重新打开")
     _check_date(plan, ledger, measure, request)
+    from .events import Event
+
     return Event(
         recorded=request.now,
         date=request.on,

@@ -22,6 +22,7 @@ from typing import Any
 
 FORMAT = 2
 ANY = -1  # the action slot of `Marks.latest` that counts every action
+ACTIONS = ("close", "reopen")  # an event's action is stored as its index here
 _COLUMNS = {
     "line": "q",
     "offset": "q",

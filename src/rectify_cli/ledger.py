@@ -14,83 +14,24 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
-
-from pydantic import (
-    AfterValidator,
-    AwareDatetime,
-    BaseModel,
-    ConfigDict,
-    StrictStr,
-    model_validator,
-)
+from typing import TYPE_CHECKING, Any
 
 from .errors import Busy, DataInvalid, Diagnostic, FileProblem, LedgerTorn, Refused
-from .index import Mark, Marks
+from .index import ACTIONS, Mark, Marks
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
+
+    from .events import Event
 
 HEADER = (
     "# rectify 整改台账账本:每行一条记录,只追加,不修改。\n"
     "# 检查:rectify check;防篡改校验:rectify verify。请勿手工编辑。\n"
 )
 LOCK_TIMEOUT_SECONDS = 15.0
-
-Action = Literal["close", "reopen"]
-
-
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("不能为空")
-    return value
-
-
-Text = Annotated[StrictStr, AfterValidator(_not_blank)]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
-
-
-class Evidence(_Model):
-    """One piece of evidence (佐证材料): a description, or a file with its size and digest."""
-
-    text: Text | None = None
-    path: Text | None = None
-    size: int | None = None
-    sha256: str | None = None
-
-    @model_validator(mode="after")
-    def _one_kind(self) -> Evidence:
-        if (self.text is None) == (self.path is None):
-            raise ValueError("佐证材料应有 text 或 path 之一")
-        if self.path is not None and (self.size is None or self.sha256 is None):
-            raise ValueError("文件佐证材料应记录 size 和 sha256")
-        return self
-
-
-class Event(_Model):
-    """One thing that happened to a measure, as recorded in the ledger."""
-
-    recorded: AwareDatetime
-    date: date
-    id: StrictStr
-    action: Action
-    by: Text
-    note: str = ""
-    evidence: tuple[Evidence, ...] = ()
-    prev: tuple[str, ...] = ()
-    hash: str | None = None
-
-    @model_validator(mode="after")
-    def _reason_given(self) -> Event:
-        if self.action == "reopen" and not self.note.strip():
-            raise ValueError("重新打开(reopen)必须写明原因")
-        return self
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,9 +40,6 @@ class Entry:
 
     line: int
     event: Event
-
-
-ACTIONS: tuple[Action, ...] = ("close", "reopen")
 
 
 def mark_of(line: int, offset: int, event: Event) -> Mark:
@@ -186,6 +124,8 @@ class Ledger:
 @cache
 def _events_adapter() -> TypeAdapter[list[Event]]:
     from pydantic import TypeAdapter
+
+    from .events import Event
 
     return TypeAdapter(list[Event])
 

@@ -20,7 +20,7 @@ from pydantic import (
     Field,
     StrictInt,
     StrictStr,
-    ValidationInfo,
+    StringConstraints,
 )
 
 from .errors import DataInvalid, Diagnostic, UnknownMeasure
@@ -34,27 +34,14 @@ DEADLINE_FORMS = "“N月底”(N 为 1–12)、YYYY-MM-DD、“长期坚持”�
 
 _MONTH_END = re.compile(r"(\d{1,2})月底")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_ID = re.compile(r"[1-9]\d*\.[1-9]\d*")
+_ID = re.compile(r"^[1-9]\d*\.[1-9]\d*$")
 
 
-def _trusted(info: ValidationInfo) -> bool:
-    """Tell whether the data comes from rectify's own cache of a plan it already validated."""
-    return bool(info.context and info.context.get("trusted"))
+Text = Annotated[StrictStr, StringConstraints(pattern=r"\S")]  # not empty, not only blanks
 
 
-def _not_blank(value: str, info: ValidationInfo) -> str:
-    if _trusted(info):
-        return value
-    if not value.strip():
-        raise ValueError("不能为空")
-    return value
-
-
-Text = Annotated[StrictStr, AfterValidator(_not_blank)]
-
-
-def _known_deadline(word: str, info: ValidationInfo) -> str:
-    if not _trusted(info) and deadline_kind(word) is None:
+def _known_deadline(word: str) -> str:
+    if deadline_kind(word) is None:
         raise ValueError(f"无法识别的整改时限“{word}”,可用的写法:{DEADLINE_FORMS}")
     return word
 
@@ -72,12 +59,6 @@ def _date_as_written(value: object) -> object:
     return value.isoformat() if isinstance(value, date) else value
 
 
-def _measure_id(value: str, info: ValidationInfo) -> str:
-    if not _trusted(info) and not _ID.fullmatch(value):
-        raise ValueError(f'编号“{value}”应写成“问题号.措施号”,如 "3.2"')
-    return value
-
-
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -88,7 +69,7 @@ ReviewEvery = Literal["月", "季度", "半年", "年"]
 class Measure(_Model):
     """One rectification measure (整改措施) with its departments and deadline."""
 
-    id: Annotated[StrictStr, AfterValidator(_measure_id)]
+    id: Annotated[StrictStr, StringConstraints(pattern=_ID.pattern)]
     text: Text
     lead: tuple[Text, ...] = ()
     responsible: tuple[Text, ...] = Field(min_length=1)
@@ -267,6 +248,10 @@ def _message(error: Any, source: Located) -> str:
     field = str(loc[-1]) if loc else ""
     if kind == "value_error":
         return str(error["ctx"]["error"])
+    if kind == "string_pattern_mismatch":
+        if field == "id":
+            return f'编号“{error["input"]}”应写成“问题号.措施号”,如 "3.2"'
+        return "不能为空"
     if kind == "string_type" and field == "id" and isinstance(error["input"], (int, float)):
         written = source.written(tuple(loc)) or str(error["input"])
         return f'编号必须加引号写成文字,如 "{written}"(不加引号时 YAML 会把 3.10 读成数字 3.1)'
@@ -347,7 +332,7 @@ def load_plan(path: Path, cache: Path | None = None) -> Plan:
     if cache is not None and before is not None:
         text = load_text(cache, "plan", path, before, __version__)
         if text is not None:
-            return Plan.model_validate_json(text, context={"trusted": True})
+            return Plan.model_validate_json(text)
     from .yamlsource import load_located
 
     plan = parse_plan(load_located(path))

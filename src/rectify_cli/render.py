@@ -13,11 +13,13 @@ from typing import TYPE_CHECKING, Any, Literal
 from rich.cells import cell_len, get_character_cell_size
 
 from .core import STATE_LABELS, Item, Status, Tally
-from .ledger import Entry, Evidence
 from .plan import Plan
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from .events import Evidence
+    from .ledger import Entry
 
 Mode = Literal["table", "plain", "json"]
 
@@ -115,13 +117,13 @@ def pad(text: str, width: int) -> str:
 
 def clip(text: str, width: int) -> str:
     """Cut TEXT to at most WIDTH cells, ending with … when cut."""
-    if len(text) * 2 <= width or cell_len(text) <= width:
-        return text
-    used = 0
+    used = cut = 0
     for n, char in enumerate(text):
         used += get_character_cell_size(char)
-        if used > width - 1:
-            return text[:n] + "…"
+        if used <= width - 1:
+            cut = n + 1
+        elif used > width:
+            return text[:cut] + "…"
     return text
 
 

@@ -1,0 +1,114 @@
+"""Replay: the fast paths (column index, cached index) agree with a plain replay of the events."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rectify_cli import core
+from rectify_cli.events import Event
+from rectify_cli.ledger import HEADER, encode, read_ledger
+from rectify_cli.plan import load_plan
+
+from .conftest import SMALL_PLAN, write
+
+CST = timezone(timedelta(hours=8))
+START = date(2023, 9, 20)
+
+events = st.lists(
+    st.tuples(
+        st.sampled_from(["1.1", "1.2", "2.1"]),
+        st.integers(0, 60),  # effective day
+        st.integers(0, 5),  # recorded, hours after the start
+        st.sampled_from(["close", "reopen"]),
+    ),
+    max_size=25,
+)
+
+
+def oracle(rows: list[tuple[int, Event]], mid: str, as_of: date) -> tuple[str, date | None]:
+    """Replay the obvious way: sort the measure's events in effect, take the last."""
+    mine = sorted(
+        ((e.date, e.recorded, line, e) for line, e in rows if e.id == mid and e.date <= as_of),
+        key=lambda r: r[:3],
+    )
+    if not mine:
+        return "not_started", None
+    last = mine[-1][3]
+    if last.action == "reopen":
+        return "reopened", None
+    return "closed", last.date
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=events, probe=st.integers(-1, 62))
+def test_replay_matches_the_obvious_replay(
+    tmp_path: Path, rows: list[tuple[str, int, int, str]], probe: int
+) -> None:
+    plan = load_plan(write(tmp_path / "plan.yaml", SMALL_PLAN))
+    path = tmp_path / f"ledger-{abs(hash((tuple(rows), probe)))}.yaml"
+    written: list[tuple[int, Event]] = []
+    prev: tuple[str, ...] = ()
+    with path.open("w", encoding="utf-8", newline="\n") as out:
+        out.write(HEADER)
+        for n, (mid, day, hour, action) in enumerate(rows):
+            event = Event(
+                recorded=datetime(2023, 9, 20, tzinfo=CST) + timedelta(hours=hour),
+                date=START + timedelta(days=day),
+                id=mid,
+                action=action,
+                by=f"人{n % 3}",
+                note="原因",
+            )
+            line, hashed = encode(event, prev)
+            prev = (hashed,)
+            out.write(line)
+            written.append((n + 3, event))
+    as_of = START + timedelta(days=probe)
+    cache = tmp_path / "cache"
+    for ledger in (read_ledger(path), read_ledger(path, cache), read_ledger(path, cache)):
+        items = {i.measure.id: i for i in core.replay(plan, ledger, as_of)}
+        for mid in ("1.1", "1.2", "2.1"):
+            state, closed_on = oracle(written, mid, as_of)
+            assert (items[mid].state, items[mid].closed_on) == (state, closed_on)
+
+
+def test_a_hand_edit_is_seen_despite_the_cache(tmp_path: Path) -> None:
+    plan = load_plan(write(tmp_path / "plan.yaml", SMALL_PLAN))
+    path = tmp_path / "ledger.yaml"
+    event = Event(
+        recorded=datetime(2023, 10, 1, 9, tzinfo=CST),
+        date=date(2023, 10, 1),
+        id="1.1",
+        action="close",
+        by="甲",
+    )
+    line, _ = encode(event, ())
+    path.write_text(HEADER + line, encoding="utf-8")
+    cache = tmp_path / "cache"
+    assert core.replay(plan, read_ledger(path, cache), date(2023, 10, 2))[0].state == "closed"
+    path.write_text(HEADER + line.replace('"1.1"', '"1.2"'), encoding="utf-8")
+    items = core.replay(plan, read_ledger(path, cache), date(2023, 10, 2))
+    assert [i.state for i in items] == ["not_started", "closed", "not_started"]
+
+
+def test_a_corrupt_cache_is_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.yaml"
+    event = Event(
+        recorded=datetime(2023, 10, 1, 9, tzinfo=CST),
+        date=date(2023, 10, 1),
+        id="1.1",
+        action="close",
+        by="甲",
+    )
+    path.write_text(HEADER + encode(event, ())[0], encoding="utf-8")
+    cache = tmp_path / "cache"
+    read_ledger(path, cache)
+    for file in cache.iterdir():
+        file.write_bytes(file.read_bytes()[:-3])
+    assert len(read_ledger(path, cache)) == 1
