@@ -28,7 +28,7 @@ def test_close_records_who_when_why_and_evidence(
         "--date", "2023-10-05",
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
-    assert result.stdout == "已销号:措施 3.2(生效日期 2023-10-05,登记人 王五)。\n"
+    assert result.stdout == "已销号(长效机制已建立):措施 3.2(生效日期 2023-10-05,登记人 王五)。\n"
     (e,) = events(isolated)
     assert e["recorded"] == "2023-10-08T10:15:00+08:00"
     assert e["date"] == "2023-10-05" and e["id"] == "3.2" and e["action"] == "close"

@@ -18,7 +18,11 @@ def test_overdue_groups_oldest_first_with_exit_1(run: Callable[..., Result]) -> 
         ("10月底", "4.1"),
         ("10月底", "7.1"),
         *[("12月底", mid) for mid in ("1.1", "1.4", "3.1", "4.2", "6.1", "6.2", "7.2", "8.1")],
-    ]
+        *[
+            ("待复查", mid)
+            for mid in ("1.2", "1.3", "2.1", "3.2", "3.3", "3.4", "5.2", "5.3", "5.4")
+        ],
+    ]  # long-term measures never reviewed: due one quarter after the plan's date
     first = items[0]
     assert (
         first["due"] == "2023-09-30" and first["days_overdue"] == 102 and first["overdue"] is True

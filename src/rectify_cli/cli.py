@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -258,6 +258,12 @@ def main_options(
 
 @app.command()
 def status(
+    by_department: Annotated[
+        bool,
+        typer.Option(
+            "--by-department", help="只看各科室:措施数、已销号、已超期、待复查,落后的在前"
+        ),
+    ] = False,
     plan: PlanOption = None,
     ledger: LedgerOption = None,
     as_of: AsOfOption = None,
@@ -270,11 +276,12 @@ def status(
     """
     session = open_session(plan, ledger)
     result = core.status(session.plan, session.items(as_of))
+    sections = render.department_sections(result) if by_department else None
     emit(
         output_mode(json_, plain),
         lambda: render.status_data(session.plan, result),
-        lambda: render.status_plain(session.plan, result),
-        lambda console: render.status_table(console, session.plan, result),
+        lambda: render.status_plain(session.plan, result, sections),
+        lambda console: render.status_table(console, session.plan, result, sections),
     )
 
 
@@ -289,9 +296,9 @@ def overdue(
     json_: JsonOption = False,
     plain: PlainOption = False,
 ) -> None:
-    """列出已超期且未销号的措施,按整改时限分组,最早到期的在前。
+    """列出已超期且未销号的措施(按整改时限分组,最早到期的在前)和待复查的长期措施。
 
-    退出码:0 没有超期;1 有超期;2 出错。适合 cron 每天运行并发邮件。
+    退出码:0 没有超期或待复查;1 有;2 出错。适合 cron 每天运行并发邮件。
 
     示例:rectify overdue --quiet
     """
@@ -338,33 +345,42 @@ def list_(
             show_default=False,
         ),
     ] = None,
+    owner: Annotated[
+        str | None, typer.Option("--owner", help="只列该责任人的措施", show_default=False)
+    ] = None,
+    state: Annotated[
+        str | None,
+        typer.Option(
+            "--state", help="只列该状态的措施:" + "、".join(core.STATE_FILTERS), show_default=False
+        ),
+    ] = None,
     open_: Annotated[bool, typer.Option("--open", help="只列未销号的")] = False,
     closed: Annotated[bool, typer.Option("--closed", help="只列已销号的")] = False,
-    overdue_: Annotated[bool, typer.Option("--overdue", help="只列已超期的")] = False,
+    overdue_: Annotated[
+        bool, typer.Option("--overdue", help="只列已超期的(同 --state 已超期)")
+    ] = False,
     plan: PlanOption = None,
     ledger: LedgerOption = None,
     as_of: AsOfOption = None,
     json_: JsonOption = False,
     plain: PlainOption = False,
 ) -> None:
-    """列出措施及其状态,可按问题、科室、整改时限、状态筛选。
+    """列出措施及其状态,可按问题、科室、整改时限、责任人、状态筛选。
 
-    示例:rectify list --dept 政策法规科 --open
+    示例:rectify list --dept 政策法规科 --state 推进中
     """
-    flags: tuple[tuple[Literal["open", "closed", "overdue"], bool], ...] = (
-        ("open", open_),
-        ("closed", closed),
-        ("overdue", overdue_),
-    )
-    states = [s for s, on in flags if on]
-    if len(states) > 1:
-        raise Refused("--open、--closed、--overdue 只能选一个")
+    if open_ and closed:
+        raise Refused("--open 和 --closed 只能选一个")
+    if overdue_ and state not in (None, "已超期"):
+        raise Refused("--overdue 与 --state 只能选一个")
     session = open_session(plan, ledger)
     where = core.Filter(
         problem=_problem_number(problem) if problem else None,
         department=_known_department(session.plan, dept) if dept else None,
         deadline=deadline,
-        state=states[0] if states else None,
+        owner=owner,
+        state="已超期" if overdue_ else _state(state) if state else None,
+        open=True if open_ else False if closed else None,
     )
     items = core.select(session.items(as_of), where)
     emit(
@@ -373,6 +389,13 @@ def list_(
         lambda: render.items_plain(items),
         lambda console: render.items_table(console, items),
     )
+
+
+def _state(text: str) -> core.StateFilter:
+    for known in core.STATE_FILTERS:
+        if text.strip() == known:
+            return known
+    raise Refused(f"--state 的值“{text}”无效,可用:{'、'.join(core.STATE_FILTERS)}")
 
 
 def _known_department(plan: Plan, name: str) -> str:
@@ -417,38 +440,45 @@ def show(
     )
 
 
+EvidenceOption = Annotated[
+    list[str] | None,
+    typer.Option("--evidence", help="佐证材料说明(可多次使用),如 会议纪要、制度文件名"),
+]
+FileOption = Annotated[
+    list[Path] | None,
+    typer.Option("--file", help="佐证材料文件(可多次使用):记下其大小和 SHA-256,日后 check 可核对"),
+]
+IdArgument = Annotated[str, typer.Argument(metavar="ID", help="措施编号,如 3.2")]
+
+
 @app.command()
 def close(
-    measure_id: Annotated[str, typer.Argument(metavar="ID", help="措施编号,如 3.2")],
+    measure_id: IdArgument,
     by: ByOption = None,
     note: Annotated[str, typer.Option("--note", help="销号说明:做了什么、验收情况")] = "",
-    evidence: Annotated[
-        list[str] | None,
-        typer.Option("--evidence", help="佐证材料(可多次使用),如 会议纪要、制度文件名"),
-    ] = None,
+    evidence: EvidenceOption = None,
+    files: FileOption = None,
     on: DateOption = None,
     plan: PlanOption = None,
     ledger: LedgerOption = None,
 ) -> None:
-    """销号:登记措施已完成整改并通过验收。
+    """销号:登记措施已完成整改并通过验收;长期措施则为“长效机制已建立”。
 
-    示例:rectify close 3.2 --note "已建立常态化监督机制" --evidence "局发〔2023〕12号"
+    示例:rectify close 3.2 --note "已建立常态化监督机制" --evidence "局发〔2023〕12号" --file 纪要.pdf
     """
     session = open_session(plan, ledger)
     measure = session.plan.measure(measure_id)
-    request = _request(session, by, on)
-    from .events import Evidence
-
-    proof = tuple(Evidence(text=e) for e in evidence or () if e.strip())
+    request, proof = _request(session, by, on), _proof(session, evidence, files)
     event = _append(
         session, lambda book: core.close(session.plan, book, measure, request, note.strip(), proof)
     )
-    typer.echo(f"已销号:措施 {measure.id}(生效日期 {event.date},登记人 {event.by})。")
+    kind = "销号(长效机制已建立)" if measure.ongoing else "销号"
+    typer.echo(f"已{kind}:措施 {measure.id}(生效日期 {event.date},登记人 {event.by})。")
 
 
 @app.command()
 def reopen(
-    measure_id: Annotated[str, typer.Argument(metavar="ID", help="措施编号,如 3.2")],
+    measure_id: IdArgument,
     reason: Annotated[
         str, typer.Option("--reason", help="重新打开的原因(必填),如 复查发现问题反弹")
     ],
@@ -468,6 +498,160 @@ def reopen(
         session, lambda book: core.reopen(session.plan, book, measure, request, reason.strip())
     )
     typer.echo(f"已重新打开:措施 {measure.id}(生效日期 {event.date},登记人 {event.by})。")
+
+
+@app.command()
+def assign(
+    measure_id: IdArgument,
+    owner: Annotated[str, typer.Option("--owner", help="责任人姓名(必填)")],
+    by: ByOption = None,
+    on: DateOption = None,
+    plan: PlanOption = None,
+    ledger: LedgerOption = None,
+) -> None:
+    """指定措施的责任人;重新指定时保留之前的记录。
+
+    示例:rectify assign 3.2 --owner 王芳
+    """
+    session = open_session(plan, ledger)
+    measure = session.plan.measure(measure_id)
+    request = _request(session, by, on)
+    event = _append(session, lambda book: core.assign(session.plan, book, measure, request, owner))
+    typer.echo(f"已指定:措施 {measure.id} 的责任人为 {event.owner}(生效日期 {event.date})。")
+
+
+@app.command()
+def progress(
+    measure_id: IdArgument,
+    note: Annotated[str, typer.Option("--note", help="进度和现阶段成效(必填)")],
+    percent: Annotated[
+        int | None, typer.Option("--percent", help="完成百分比 0–100", show_default=False)
+    ] = None,
+    eta: Annotated[
+        str | None, typer.Option("--eta", help="预计完成时间 YYYY-MM-DD", show_default=False)
+    ] = None,
+    evidence: EvidenceOption = None,
+    files: FileOption = None,
+    by: ByOption = None,
+    on: DateOption = None,
+    plan: PlanOption = None,
+    ledger: LedgerOption = None,
+) -> None:
+    """登记进展:进度、现阶段成效、预计完成时间。有进展而未销号的措施为“推进中”。
+
+    示例:rectify progress 4.1 --note "已公布投诉电话,建档 12 件" --percent 60 --eta 2023-11-30
+    """
+    session = open_session(plan, ledger)
+    measure = session.plan.measure(measure_id)
+    request, proof = _request(session, by, on), _proof(session, evidence, files)
+    expected = parse_date(eta, "--eta") if eta else None
+    event = _append(
+        session,
+        lambda book: core.progress(
+            session.plan, book, measure, request, note, percent, expected, proof
+        ),
+    )
+    typer.echo(f"已登记进展:措施 {measure.id}(生效日期 {event.date},登记人 {event.by})。")
+
+
+@app.command()
+def extend(
+    measure_id: IdArgument,
+    to: Annotated[str, typer.Option("--to", help="新的完成时限 YYYY-MM-DD(必填)")],
+    reason: Annotated[str, typer.Option("--reason", help="延期原因(必填)")],
+    approved_by: Annotated[
+        str | None, typer.Option("--approved-by", help="批准人", show_default=False)
+    ] = None,
+    by: ByOption = None,
+    on: DateOption = None,
+    plan: PlanOption = None,
+    ledger: LedgerOption = None,
+) -> None:
+    """延期:把措施的完成时限推后,写明原因和批准人;此后按新时限判断是否超期。
+
+    示例:rectify extend 7.1 --to 2023-12-31 --reason "证件系统升级" --approved-by 李局长
+    """
+    session = open_session(plan, ledger)
+    measure = session.plan.measure(measure_id)
+    request = _request(session, by, on)
+    new_due = parse_date(to, "--to")
+    event = _append(
+        session,
+        lambda book: core.extend(
+            session.plan, book, measure, request, new_due, reason, approved_by
+        ),
+    )
+    typer.echo(f"已延期:措施 {measure.id} 的完成时限延至 {event.to}(生效日期 {event.date})。")
+
+
+@app.command()
+def review(
+    measure_id: IdArgument,
+    note: Annotated[str, typer.Option("--note", help="复查情况(必填)")],
+    evidence: EvidenceOption = None,
+    files: FileOption = None,
+    by: ByOption = None,
+    on: DateOption = None,
+    plan: PlanOption = None,
+    ledger: LedgerOption = None,
+) -> None:
+    """复查:登记对长期措施的定期检查,证明整改效果在保持。
+
+    长期坚持、持续推进的措施每季度(或计划文件设定的周期)至少复查一次,否则列入 overdue 的“待复查”。
+
+    示例:rectify review 1.2 --note "三季度已听取法治工作汇报" --file 会议纪要.pdf
+    """
+    session = open_session(plan, ledger)
+    measure = session.plan.measure(measure_id)
+    request, proof = _request(session, by, on), _proof(session, evidence, files)
+    event = _append(
+        session, lambda book: core.review(session.plan, book, measure, request, note, proof)
+    )
+    typer.echo(f"已登记复查:措施 {measure.id}(生效日期 {event.date},登记人 {event.by})。")
+
+
+@app.command()
+def log(
+    measure_id: Annotated[
+        str | None, typer.Argument(metavar="[ID]", help="只看这条措施", show_default=False)
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="只看生效日期不早于此日的记录", show_default=False)
+    ] = None,
+    by: Annotated[
+        str | None, typer.Option("--by", help="只看此人登记的记录", show_default=False)
+    ] = None,
+    plan: PlanOption = None,
+    ledger: LedgerOption = None,
+    json_: JsonOption = False,
+    plain: PlainOption = False,
+) -> None:
+    """审计日志:账本里的每条记录,按登记时间先后,含全部字段。补登的记录会标出。
+
+    示例:rectify log 3.2 --since 2023-10-01
+    """
+    session = open_session(plan, ledger)
+    mid = session.plan.measure(measure_id).id if measure_id else None
+    start = parse_date(since, "--since") if since else None
+    chosen = core.audit_log(session.ledger, mid, start, by)
+    entries = [session.ledger.entry(i) for i in chosen]
+    emit(
+        output_mode(json_, plain),
+        lambda: [render.entry_data(e) for e in entries],
+        lambda: render.log_plain(entries),
+        lambda console: render.log_table(console, entries),
+    )
+
+
+def _proof(
+    session: Session, evidence: list[str] | None, files: list[Path] | None
+) -> tuple[Any, ...]:
+    """Return the evidence given: descriptions, and files with their size and digest."""
+    from .events import Evidence
+    from .evidence import evidence_file
+
+    texts = [Evidence(text=e.strip()) for e in evidence or () if e.strip()]
+    return (*texts, *(evidence_file(f, session.files.ledger.parent) for f in files or ()))
 
 
 def _request(session: Session, by: str | None, on: str | None) -> core.Request:
@@ -494,11 +678,14 @@ def _append(session: Session, build: Callable[[Ledger], Any]) -> Any:
 def check(plan: PlanOption = None, ledger: LedgerOption = None) -> None:
     """校验计划文件和账本,一次列出全部错误(文件:行:列: 说明)。
 
+    检查计划文件的格式、账本的每一行、账本中的编号、哈希链,以及佐证材料文件是否缺失或被改动。
+
     没有错误时打印一行摘要并以 0 退出;有错误时以 2 退出。
 
     示例:rectify check --plan 我的方案.yaml
     """
     from .errors import Diagnostic
+    from .evidence import check_files
     from .ledger import read_ledger, verify
     from .plan import load_plan
 
@@ -521,6 +708,7 @@ def check(plan: PlanOption = None, ledger: LedgerOption = None) -> None:
             problems += exc.diagnostics
     if book is not None:
         problems += verify(files.ledger).problems
+        problems += check_files(book.entries(), files.ledger)
     if problems:
         raise DataInvalid(problems)
     assert loaded is not None and book is not None

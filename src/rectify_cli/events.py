@@ -2,28 +2,59 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Literal
+import datetime as dt
+from typing import Annotated, Literal, get_args
 
 from pydantic import (
-    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
+    Field,
+    StrictInt,
     StrictStr,
     model_validator,
 )
 
-Action = Literal["close", "reopen"]
+from .plan import Text
 
+Action = Literal["close", "reopen", "assign", "progress", "extend", "review"]
+ACTIONS: tuple[Action, ...] = get_args(Action)  # the index of an action is its code in the index
 
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("不能为空")
-    return value
+ACTION_LABELS: dict[str, str] = {
+    "close": "销号",
+    "reopen": "重新打开(反弹)",
+    "assign": "指定责任人",
+    "progress": "进展",
+    "extend": "延期",
+    "review": "复查",
+}
 
-
-Text = Annotated[StrictStr, AfterValidator(_not_blank)]
+# For each action: the fields it must have, and the optional fields it may have.
+_REQUIRED: dict[str, frozenset[str]] = {
+    "close": frozenset(),
+    "reopen": frozenset({"note"}),
+    "assign": frozenset({"owner"}),
+    "progress": frozenset({"note"}),
+    "extend": frozenset({"to", "note"}),
+    "review": frozenset({"note"}),
+}
+_OPTIONAL: dict[str, frozenset[str]] = {
+    "close": frozenset({"note", "evidence"}),
+    "reopen": frozenset(),
+    "assign": frozenset({"note"}),
+    "progress": frozenset({"percent", "eta", "evidence"}),
+    "extend": frozenset({"approved_by"}),
+    "review": frozenset({"evidence"}),
+}
+_FIELD_LABELS = {
+    "note": "说明(note)",
+    "owner": "责任人(owner)",
+    "to": "新的完成时限(to)",
+    "percent": "完成百分比(percent)",
+    "eta": "预计完成时间(eta)",
+    "approved_by": "批准人(approved_by)",
+    "evidence": "佐证材料(evidence)",
+}
 
 
 class _Model(BaseModel):
@@ -35,8 +66,8 @@ class Evidence(_Model):
 
     text: Text | None = None
     path: Text | None = None
-    size: int | None = None
-    sha256: str | None = None
+    size: StrictInt | None = None
+    sha256: StrictStr | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> Evidence:
@@ -51,17 +82,32 @@ class Event(_Model):
     """One thing that happened to a measure, as recorded in the ledger."""
 
     recorded: AwareDatetime
-    date: date
+    date: dt.date
     id: StrictStr
     action: Action
     by: Text
     note: str = ""
     evidence: tuple[Evidence, ...] = ()
+    owner: Text | None = None
+    percent: Annotated[StrictInt, Field(ge=0, le=100)] | None = None
+    eta: dt.date | None = None
+    to: dt.date | None = None
+    approved_by: Text | None = None
     prev: tuple[str, ...] = ()
     hash: str | None = None
 
     @model_validator(mode="after")
-    def _reason_given(self) -> Event:
-        if self.action == "reopen" and not self.note.strip():
-            raise ValueError("重新打开(reopen)必须写明原因")
+    def _fields_fit_the_action(self) -> Event:
+        label = f"“{ACTION_LABELS[self.action]}”记录"
+        fields = _FIELD_LABELS | (
+            {"note": "原因(note)"} if self.action in ("reopen", "extend") else {}
+        )
+        for name in sorted(_REQUIRED[self.action]):
+            value = getattr(self, name)
+            if value is None or (isinstance(value, str) and not value.strip()):
+                raise ValueError(f"{label}必须有{fields[name]}")
+        allowed = _REQUIRED[self.action] | _OPTIONAL[self.action]
+        for name in fields:
+            if name not in allowed and getattr(self, name) not in (None, "", ()):
+                raise ValueError(f"{label}不应有{fields[name]}")
         return self

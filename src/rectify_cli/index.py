@@ -20,9 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-FORMAT = 2
+FORMAT = 3
 ANY = -1  # the action slot of `Marks.latest` that counts every action
-ACTIONS = ("close", "reopen")  # an event's action is stored as its index here
 _COLUMNS = {
     "line": "q",
     "offset": "q",
@@ -31,6 +30,9 @@ _COLUMNS = {
     "moment": "q",
     "action": "b",
     "by": "l",
+    "owner": "l",
+    "until": "l",
+    "percent": "b",
 }
 
 
@@ -47,8 +49,11 @@ class Mark:
     id: str
     date: int  # proleptic ordinal of the effective date
     moment: int  # when it was recorded, in seconds since the epoch
-    action: int  # index into the ledger's ACTIONS
+    action: int  # index into events.ACTIONS
     by: str
+    owner: str | None = None  # assign: the person responsible
+    until: int = 0  # extend: the new due date; progress: the expected completion (ordinals)
+    percent: int = -1  # progress: how far along, 0–100
 
 
 @dataclass
@@ -63,7 +68,11 @@ class Marks:
     moment: array[int] = field(default_factory=lambda: _column("q"))
     action: array[int] = field(default_factory=lambda: _column("b"))
     by: array[int] = field(default_factory=lambda: _column("l"))
+    owner: array[int] = field(default_factory=lambda: _column("l"))
+    until: array[int] = field(default_factory=lambda: _column("l"))
+    percent: array[int] = field(default_factory=lambda: _column("b"))
     latest: dict[tuple[int, int], int] = field(default_factory=dict)
+    counts: dict[tuple[int, int], int] = field(default_factory=dict)
     max_date: int = 0
     _codes: dict[str, int] = field(init=False, repr=False)
 
@@ -98,6 +107,7 @@ class Marks:
             best = self.latest.get(slot)
             if best is None or key > self.key(best):
                 self.latest[slot] = index
+            self.counts[slot] = self.counts.get(slot, 0) + 1
         self.max_date = max(self.max_date, mark.date)
         self.line.append(mark.line)
         self.offset.append(mark.offset)
@@ -106,6 +116,9 @@ class Marks:
         self.moment.append(mark.moment)
         self.action.append(mark.action)
         self.by.append(self.code(mark.by))
+        self.owner.append(-1 if mark.owner is None else self.code(mark.owner))
+        self.until.append(mark.until)
+        self.percent.append(mark.percent)
 
     def copy(self) -> Marks:
         """Return an independent copy."""
@@ -113,6 +126,7 @@ class Marks:
             list(self.names),
             [array(c.typecode, c) for c in self.columns()],
             dict(self.latest),
+            dict(self.counts),
             self.max_date,
         )
 
@@ -122,15 +136,22 @@ class Marks:
         names: list[str],
         columns: list[array[int]],
         latest: dict[tuple[int, int], int],
+        counts: dict[tuple[int, int], int],
         max_date: int,
     ) -> Marks:
         """Build from columns in the order of `columns()`."""
-        line, offset, id_, date, moment, action, by = columns
-        return cls(names, line, offset, id_, date, moment, action, by, latest, max_date)
+        line, offset, id_, date, moment, action, by, owner, until, percent = columns
+        return cls(
+            names, line, offset, id_, date, moment, action, by, owner, until, percent,
+            latest, counts, max_date,
+        )  # fmt: skip
 
     def columns(self) -> tuple[array[int], ...]:
         """Return the columns in the order of _COLUMNS."""
-        return (self.line, self.offset, self.id, self.date, self.moment, self.action, self.by)
+        return (
+            self.line, self.offset, self.id, self.date, self.moment, self.action, self.by,
+            self.owner, self.until, self.percent,
+        )  # fmt: skip
 
     def key(self, i: int) -> tuple[int, int, int]:
         """Return the order in which event I takes effect: date, then recording time, then line."""
@@ -191,6 +212,7 @@ def save_marks(
     header = _header(path, ident, version) | {
         "names": marks.names,
         "latest": [[a, c, i] for (a, c), i in marks.latest.items()],
+        "counts": [[a, c, n] for (a, c), n in marks.counts.items()],
         "max_date": marks.max_date,
         "extra": extra,
     }
@@ -223,7 +245,8 @@ def load_marks(
         if position != len(data):
             return None
         latest = {(a, c): i for a, c, i in header["latest"]}
-        marks = Marks.of_columns(list(header["names"]), columns, latest, header["max_date"])
+        counts = {(a, c): n for a, c, n in header["counts"]}
+        marks = Marks.of_columns(list(header["names"]), columns, latest, counts, header["max_date"])
         return marks, dict(header["extra"])
     except (OSError, ValueError, KeyError, TypeError):
         return None

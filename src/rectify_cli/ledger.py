@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import Busy, DataInvalid, Diagnostic, FileProblem, LedgerTorn, Refused
-from .index import ACTIONS, Mark, Marks
+from .index import Mark, Marks
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
@@ -44,6 +44,9 @@ class Entry:
 
 def mark_of(line: int, offset: int, event: Event) -> Mark:
     """Return the marks replay needs of EVENT on LINE."""
+    from .events import ACTIONS
+
+    until = event.to or event.eta
     return Mark(
         line=line,
         offset=offset,
@@ -52,6 +55,9 @@ def mark_of(line: int, offset: int, event: Event) -> Mark:
         moment=int(event.recorded.timestamp()),
         action=ACTIONS.index(event.action),
         by=event.by,
+        owner=event.owner,
+        until=until.toordinal() if until else 0,
+        percent=-1 if event.percent is None else event.percent,
     )
 
 
@@ -107,6 +113,9 @@ class Ledger:
             m.moment[index],
             m.action[index],
             m.names[m.by[index]],
+            None if m.owner[index] < 0 else m.names[m.owner[index]],
+            m.until[index],
+            m.percent[index],
         )
 
     def entries(self) -> list[Entry]:

@@ -21,6 +21,7 @@ from pydantic import (
     StrictInt,
     StrictStr,
     StringConstraints,
+    model_validator,
 )
 
 from .errors import DataInvalid, Diagnostic, UnknownMeasure
@@ -64,6 +65,8 @@ class _Model(BaseModel):
 
 
 ReviewEvery = Literal["月", "季度", "半年", "年"]
+REVIEW_MONTHS: dict[str, int] = {"月": 1, "季度": 3, "半年": 6, "年": 12}
+DEFAULT_REVIEW: ReviewEvery = "季度"
 
 
 class Measure(_Model):
@@ -76,6 +79,21 @@ class Measure(_Model):
     deadline: Annotated[
         StrictStr, BeforeValidator(_date_as_written), AfterValidator(_known_deadline)
     ]
+
+    review_every: ReviewEvery | None = None
+
+    @model_validator(mode="after")
+    def _review_only_when_ongoing(self) -> Measure:
+        if self.review_every is not None and not self.ongoing:
+            raise ValueError("复查周期(review_every)只适用于“长期坚持”“持续推进”的措施")
+        return self
+
+    @property
+    def review_months(self) -> int | None:
+        """Return how many months may pass between reviews of an ongoing measure, else None."""
+        if not self.ongoing:
+            return None
+        return REVIEW_MONTHS[self.review_every or DEFAULT_REVIEW]
 
     @property
     def problem(self) -> int:
@@ -220,6 +238,13 @@ def resolve_deadline(word: str, plan_date: date) -> date | None:
     raise ValueError(f"无法识别的整改时限“{word}”")
 
 
+def add_months(day: date, months: int) -> date:
+    """Return DAY plus MONTHS calendar months, the day clamped to the end of a shorter month."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
 def deadline_group(word: str) -> str:
     """Return the bucket a deadline word is reported under: the word, or 其他日期."""
     return OTHER_DATES if deadline_kind(word) == "date" else word
@@ -255,6 +280,8 @@ def _message(error: Any, source: Located) -> str:
     if kind == "string_type" and field == "id" and isinstance(error["input"], (int, float)):
         written = source.written(tuple(loc)) or str(error["input"])
         return f'编号必须加引号写成文字,如 "{written}"(不加引号时 YAML 会把 3.10 读成数字 3.1)'
+    if kind == "literal_error":
+        return f"“{error['input']}”无效,可用的值:{error['ctx']['expected']}"
     template = _MESSAGES.get(kind)
     if template is None:
         return f"取值无效:{error['msg']}"

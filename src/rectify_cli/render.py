@@ -7,12 +7,12 @@ only lay them out. Nothing here computes a figure.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
 from rich.cells import cell_len, get_character_cell_size
 
-from .core import STATE_LABELS, Item, Status, Tally
+from .core import REVIEW_GROUP, STATE_LABELS, Item, Status, Tally, describe
 from .plan import Plan
 
 if TYPE_CHECKING:
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 
 Mode = Literal["table", "plain", "json"]
 
-ACTION_LABELS = {"close": "销号", "reopen": "重新打开(反弹)"}
 BAR_WIDTH = 20
 
 
@@ -32,6 +31,10 @@ BAR_WIDTH = 20
 
 def _rate(value: float) -> float:
     return round(value, 4)
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def item_data(item: Item) -> dict[str, Any]:
@@ -44,22 +47,33 @@ def item_data(item: Item) -> dict[str, Any]:
         "lead": list(m.lead),
         "responsible": list(m.responsible),
         "deadline": m.deadline,
-        "due": item.due.isoformat() if item.due else None,
+        "due": _iso(item.due),
+        "original_due": _iso(item.original_due),
+        "extensions": item.extensions,
+        "owner": item.owner,
         "state": item.state,
         "state_label": STATE_LABELS[item.state],
         "overdue": item.overdue,
         "days_overdue": item.days_overdue,
-        "closed_on": item.closed_on.isoformat() if item.closed_on else None,
+        "closed_on": _iso(item.closed_on),
         "closed_by": item.closed_by,
+        "percent": item.percent,
+        "eta": _iso(item.eta),
+        "progress_on": _iso(item.progress_on),
+        "review_every": m.review_every or ("季度" if m.ongoing else None),
+        "last_review": _iso(item.last_review),
+        "next_review": _iso(item.next_review),
+        "review_due": item.review_due,
     }
 
 
-def _evidence_data(evidence: Evidence) -> dict[str, Any]:
+def evidence_data(evidence: Evidence) -> dict[str, Any]:
+    """Return the JSON object of one piece of evidence."""
     return evidence.model_dump(mode="json", exclude_none=True)
 
 
 def entry_data(entry: Entry) -> dict[str, Any]:
-    """Return the JSON object of one ledger entry."""
+    """Return the JSON object of one ledger entry: every field, and its line."""
     e = entry.event
     return {
         "line": entry.line,
@@ -69,7 +83,13 @@ def entry_data(entry: Entry) -> dict[str, Any]:
         "action": e.action,
         "by": e.by,
         "note": e.note,
-        "evidence": [_evidence_data(x) for x in e.evidence],
+        "evidence": [evidence_data(x) for x in e.evidence],
+        "owner": e.owner,
+        "percent": e.percent,
+        "eta": _iso(e.eta),
+        "to": _iso(e.to),
+        "approved_by": e.approved_by,
+        "prev": list(e.prev),
         "hash": e.hash,
     }
 
@@ -81,6 +101,7 @@ def _tally_data(tally: Tally, key: str, value: Any) -> dict[str, Any]:
         "closed": tally.closed,
         "rate": _rate(tally.rate),
         "overdue": tally.overdue,
+        "review_due": tally.review_due,
     }
 
 
@@ -93,6 +114,7 @@ def status_data(plan: Plan, status: Status) -> dict[str, Any]:
         "closed": status.overall.closed,
         "rate": _rate(status.overall.rate),
         "overdue": status.overall.overdue,
+        "review_due": status.overall.review_due,
         "by_problem": [
             _tally_data(t, "problem", int(t.key)) | {"title": titles[t.key]}
             for t in status.by_problem
@@ -145,8 +167,21 @@ def departments(item: Item) -> str:
     return f"牵头:{lead};责任:{'、'.join(m.responsible)}"
 
 
+def flag(item: Item) -> str:
+    """Return the state of an item in a few words: overdue and review-due come first."""
+    if item.overdue:
+        return f"已超期 {item.days_overdue} 天"
+    if item.review_due:
+        return f"待复查 {item.days_review_overdue} 天"
+    return STATE_LABELS[item.state]
+
+
 def _due(item: Item) -> str:
-    return item.due.isoformat() if item.due else "无固定期限"
+    if item.due is None:
+        return "无固定期限"
+    if item.extensions:
+        return f"{item.due}(已延期)"
+    return item.due.isoformat()
 
 
 # ---------------------------------------------------------------------------- status
@@ -160,26 +195,33 @@ def _sections(status: Status) -> list[tuple[str, list[Tally]]]:
     ]
 
 
-def status_plain(plan: Plan, status: Status) -> str:
+def status_plain(
+    plan: Plan, status: Status, sections: list[tuple[str, list[Tally]]] | None = None
+) -> str:
     """Lay out `status` as plain text: aligned columns, ASCII bars."""
     o = status.overall
     lines = [
         f"整改完成率(截至 {status.as_of},已销号 ÷ 全部措施)",
         f"总体:已销号 {o.closed}/{o.total},完成率 {percent(o.rate)} [{bar(o.rate)}],"
-        f"已超期 {o.overdue} 项",
+        f"已超期 {o.overdue} 项,待复查 {o.review_due} 项",
     ]
-    for title, tallies in _sections(status):
+    for title, tallies in sections or _sections(status):
         width = max(cell_len(clip(t.label, 40)) for t in tallies) + 2
         lines += ["", title]
         for t in tallies:
             lines.append(
                 f"  {pad(clip(t.label, 40), width)}{t.closed:>4}/{t.total:<4}{percent(t.rate):>7}"
-                f"  [{bar(t.rate)}]  已超期 {t.overdue}"
+                f"  [{bar(t.rate)}]  已超期 {t.overdue}  待复查 {t.review_due}"
             )
     return "\n".join(lines)
 
 
-def status_table(console: Console, plan: Plan, status: Status) -> None:
+def status_table(
+    console: Console,
+    plan: Plan,
+    status: Status,
+    sections: list[tuple[str, list[Tally]]] | None = None,
+) -> None:
     """Print `status` as rich tables with bars."""
     from rich.table import Table
 
@@ -188,40 +230,47 @@ def status_table(console: Console, plan: Plan, status: Status) -> None:
         f"[bold]整改完成率[/bold](截至 {status.as_of})  "
         f"已销号 [bold]{o.closed}[/bold]/{o.total}  "
         f"[bold]{percent(o.rate)}[/bold] {bar(o.rate, full='█', empty='░')}  "
-        f"已超期 [bold red]{o.overdue}[/bold red] 项"
+        f"已超期 [bold red]{o.overdue}[/bold red] 项  待复查 [bold yellow]{o.review_due}[/bold yellow] 项"
     )
-    for title, tallies in _sections(status):
+    for title, tallies in sections or _sections(status):
         table = Table(title=title, title_justify="left", expand=False)
         table.add_column("项目", overflow="fold", max_width=40)
         table.add_column("已销号/总数", justify="right")
         table.add_column("完成率", justify="right")
         table.add_column("进度")
         table.add_column("已超期", justify="right")
+        table.add_column("待复查", justify="right")
         for t in tallies:
-            late = f"[red]{t.overdue}[/red]" if t.overdue else "0"
             table.add_row(
                 t.label,
                 f"{t.closed}/{t.total}",
                 percent(t.rate),
                 bar(t.rate, full="█", empty="░"),
-                late,
+                f"[red]{t.overdue}[/red]" if t.overdue else "0",
+                f"[yellow]{t.review_due}[/yellow]" if t.review_due else "0",
             )
         console.print(table)
+
+
+def department_sections(status: Status) -> list[tuple[str, list[Tally]]]:
+    """Return only the department view, behind ones first: most overdue and review-due on top."""
+    behind = sorted(status.by_department, key=lambda t: (-t.overdue, -t.review_due, t.rate))
+    return [("按科室(一项措施计入其所列每个科室;落后的在前)", behind)]
 
 
 # ---------------------------------------------------------------------------- list
 
 
 def items_plain(items: list[Item]) -> str:
-    """Lay out items one per line: id, state, due, departments, the start of the text."""
+    """Lay out items one per line: id, state, deadline, due, owner, the start of the text."""
     if not items:
         return "没有符合条件的措施。"
-    lines = [f"{pad('编号', 6)}{pad('状态', 16)}{pad('整改时限', 10)}{pad('到期日', 12)}整改措施"]
+    header = f"{pad('编号', 6)}{pad('状态', 16)}{pad('整改时限', 10)}{pad('到期日', 22)}{pad('责任人', 10)}整改措施"
+    lines = [header]
     for i in items:
-        flag = f"已超期 {i.days_overdue} 天" if i.overdue else STATE_LABELS[i.state]
         lines.append(
-            f"{pad(i.measure.id, 6)}{pad(flag, 16)}{pad(i.measure.deadline, 10)}{pad(_due(i), 12)}"
-            f"{clip(i.measure.text, 40)}"
+            f"{pad(i.measure.id, 6)}{pad(flag(i), 16)}{pad(i.measure.deadline, 10)}{pad(_due(i), 22)}"
+            f"{pad(clip(i.owner or '—', 8), 10)}{clip(i.measure.text, 36)}"
         )
     lines.append(f"共 {len(items)} 项")
     return "\n".join(lines)
@@ -232,15 +281,29 @@ def items_table(console: Console, items: list[Item]) -> None:
     from rich.table import Table
 
     table = Table(caption=f"共 {len(items)} 项")
-    for name in ("编号", "状态", "整改时限", "到期日", "牵头科室", "责任科室", "整改措施"):
+    for name in (
+        "编号",
+        "状态",
+        "整改时限",
+        "到期日",
+        "责任人",
+        "牵头科室",
+        "责任科室",
+        "整改措施",
+    ):
         table.add_column(name, overflow="fold")
     for i in items:
-        state = f"[red]已超期 {i.days_overdue} 天[/red]" if i.overdue else STATE_LABELS[i.state]
+        state = flag(i)
+        if i.overdue:
+            state = f"[red]{state}[/red]"
+        elif i.review_due:
+            state = f"[yellow]{state}[/yellow]"
         table.add_row(
             i.measure.id,
             state,
             i.measure.deadline,
             _due(i),
+            i.owner or "—",
             "、".join(i.measure.lead) or "—",
             "、".join(i.measure.responsible),
             clip(i.measure.text, 60),
@@ -248,82 +311,160 @@ def items_table(console: Console, items: list[Item]) -> None:
     console.print(table)
 
 
-# ---------------------------------------------------------------------------- show
+# ---------------------------------------------------------------------------- show and log
 
 
-def _entry_line(entry: Entry) -> str:
+def _evidence_line(x: Evidence) -> str:
+    if x.path is not None:
+        return f"{x.path}({x.size} 字节,SHA-256 {(x.sha256 or '')[:16]}…)"
+    return x.text or ""
+
+
+def entry_lines(entry: Entry) -> list[str]:
+    """Describe one event: what, when it takes effect, who, when recorded, and all it says."""
     e = entry.event
-    text = f"{e.date} {ACTION_LABELS[e.action]} 由 {e.by}(登记于 {e.recorded:%Y-%m-%d %H:%M:%S%z},第 {entry.line} 行)"
+    backdated = "(补登)" if e.date < e.recorded.date() else ""
+    lines = [
+        f"{e.date} {describe(e)} 由 {e.by}(登记于 {e.recorded:%Y-%m-%d %H:%M:%S%z}{backdated},第 {entry.line} 行)"
+    ]
     if e.note:
-        text += f"\n      说明:{e.note}"
-    for x in e.evidence:
-        text += f"\n      佐证:{x.text or x.path}"
-    return text
+        lines.append(f"    说明:{e.note}")
+    lines += [f"    佐证:{_evidence_line(x)}" for x in e.evidence]
+    return lines
 
 
 def item_plain(plan: Plan, item: Item, history: list[Entry]) -> str:
     """Lay out one item in full: text, departments, deadline, state and whole history."""
     m = item.measure
     problem = plan.problem(m.problem)
-    state = STATE_LABELS[item.state] + (f",已超期 {item.days_overdue} 天" if item.overdue else "")
+    due = f"到期日:{item.due or '无固定期限'}"
+    if item.extensions:
+        due += f";原定 {item.original_due},已延期 {item.extensions} 次"
+    state = STATE_LABELS[item.state]
+    headline = state if flag(item) == state else f"{flag(item)}(状态:{state})"
     lines = [
-        f"措施 {m.id}  {state}(截至 {item.as_of})",
+        f"措施 {m.id}  {headline}(截至 {item.as_of})",
         f"问题:{problem.label}{problem.title}",
         f"整改措施:{m.text}",
         f"牵头科室:{'、'.join(m.lead) or '—'}",
         f"责任科室:{'、'.join(m.responsible)}",
-        f"整改时限:{m.deadline}(到期日:{_due(item)})",
-        "历史记录:" if history else "历史记录:暂无",
+        f"责任人:{item.owner or '未指定'}",
+        f"整改时限:{m.deadline}({due})",
     ]
-    lines += [f"  {_entry_line(e)}" for e in history]
+    if item.progress_on:
+        done = f",完成 {item.percent}%" if item.percent is not None else ""
+        eta = f",预计 {item.eta} 完成" if item.eta else ""
+        lines.append(f"最近进展:{item.progress_on}{done}{eta}")
+    if item.next_review:
+        last = item.last_review or "尚未复查"
+        lines.append(
+            f"复查:每{m.review_every or '季度'}一次;上次 {last},下次应在 {item.next_review} 前"
+        )
+    lines.append("历史记录:" if history else "历史记录:暂无")
+    for entry in history:
+        lines += ["  " + line for line in entry_lines(entry)]
     return "\n".join(lines)
+
+
+def log_plain(entries: list[Entry]) -> str:
+    """Lay out the audit log, one event per paragraph, oldest first."""
+    if not entries:
+        return "没有符合条件的记录。"
+    lines = []
+    for entry in entries:
+        first, *rest = entry_lines(entry)
+        lines.append(f"{entry.event.id:<6}{first}")
+        lines += ["      " + line.strip() for line in rest]
+    lines.append(f"共 {len(entries)} 条记录")
+    return "\n".join(lines)
+
+
+def log_table(console: Console, entries: list[Entry]) -> None:
+    """Print the audit log as a rich table."""
+    from rich.table import Table
+
+    table = Table(caption=f"共 {len(entries)} 条记录")
+    for name in ("登记时间", "生效日期", "编号", "操作", "登记人", "说明", "佐证材料", "行"):
+        table.add_column(name, overflow="fold")
+    for entry in entries:
+        e = entry.event
+        recorded = f"{e.recorded:%Y-%m-%d %H:%M}"
+        effective = (
+            f"[yellow]{e.date}(补登)[/yellow]" if e.date < e.recorded.date() else str(e.date)
+        )
+        table.add_row(
+            recorded,
+            effective,
+            e.id,
+            describe(e),
+            e.by,
+            e.note,
+            "\n".join(_evidence_line(x) for x in e.evidence),
+            str(entry.line),
+        )
+    console.print(table)
 
 
 # ---------------------------------------------------------------------------- overdue
 
 
+def _overdue_line(item: Item) -> str:
+    if item.overdue:
+        extended = (
+            f"(原定 {item.original_due},已延期 {item.extensions} 次)" if item.extensions else ""
+        )
+        return f"到期 {item.due}{extended},超期 {item.days_overdue} 天;{departments(item)}"
+    last = item.last_review or "从未复查或销号"
+    return f"上次复查/销号 {last},应于 {item.next_review} 前复查,已过 {item.days_review_overdue} 天;{departments(item)}"
+
+
 def overdue_plain(groups: list[tuple[str, list[Item]]], as_of: str) -> str:
     """Lay out the overdue list for a terminal, a pipe or a cron mail."""
-    count = sum(len(items) for _, items in groups)
-    if not count:
-        return f"截至 {as_of} 没有已超期的措施。"
-    lines = [f"已超期措施(截至 {as_of}):共 {count} 项"]
+    late = sum(len(items) for group, items in groups if group != REVIEW_GROUP)
+    review = sum(len(items) for group, items in groups if group == REVIEW_GROUP)
+    if not groups:
+        return f"截至 {as_of} 没有已超期或待复查的措施。"
+    lines = [f"截至 {as_of}:已超期 {late} 项,待复查 {review} 项"]
     for group, items in groups:
         lines += ["", f"{group}({len(items)} 项)"]
         for i in items:
-            lines.append(
-                f"  {pad(i.measure.id, 6)}到期 {_due(i)},超期 {i.days_overdue} 天;{departments(i)}"
-            )
+            owner = f";责任人 {i.owner}" if i.owner else ""
+            lines.append(f"  {pad(i.measure.id, 6)}{_overdue_line(i)}{owner}")
             lines.append(f"        {clip(i.measure.text, 70)}")
     return "\n".join(lines)
 
 
 def overdue_table(console: Console, groups: list[tuple[str, list[Item]]], as_of: str) -> None:
-    """Print the overdue list as a rich table, one section per deadline type."""
+    """Print the overdue list as a rich table, one section per group."""
     from rich.table import Table
 
-    count = sum(len(items) for _, items in groups)
-    if not count:
-        console.print(f"截至 {as_of} 没有已超期的措施。")
+    if not groups:
+        console.print(f"截至 {as_of} 没有已超期或待复查的措施。")
         return
-    table = Table(title=f"已超期措施(截至 {as_of}):共 {count} 项", title_justify="left")
-    for name in ("整改时限", "编号", "到期日", "超期天数", "牵头科室", "责任科室", "整改措施"):
+    table = Table(title=f"截至 {as_of} 需要处理的措施", title_justify="left")
+    for name in (
+        "分组",
+        "编号",
+        "到期/应复查",
+        "逾期天数",
+        "责任人",
+        "牵头科室",
+        "责任科室",
+        "整改措施",
+    ):
         table.add_column(name, overflow="fold")
     for group, items in groups:
         for n, i in enumerate(items):
+            days = i.days_overdue if i.overdue else i.days_review_overdue
             table.add_row(
                 group if n == 0 else "",
                 i.measure.id,
-                _due(i),
-                f"[red]{i.days_overdue}[/red]",
+                _due(i) if i.overdue else str(i.next_review),
+                f"[red]{days}[/red]",
+                i.owner or "—",
                 "、".join(i.measure.lead) or "—",
                 "、".join(i.measure.responsible),
                 clip(i.measure.text, 40),
             )
         table.add_section()
     console.print(table)
-
-
-def lines_of(values: Iterable[str]) -> str:
-    """Join VALUES one per line."""
-    return "\n".join(values)

@@ -1,0 +1,74 @@
+"""Evidence files (佐证材料): record a file's size and SHA-256, and check it later."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from .errors import Diagnostic, Refused
+from .events import Evidence
+from .ledger import Entry
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _stored(path: Path, base: Path) -> str:
+    """Return PATH as recorded: relative to the ledger's folder when inside it, else absolute."""
+    absolute = path.resolve()
+    try:
+        return absolute.relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return str(absolute)
+
+
+def evidence_file(path: Path, base: Path) -> Evidence:
+    """Return evidence for the file at PATH as it is now; BASE is the ledger's folder."""
+    if not path.is_file():
+        what = "是一个文件夹" if path.is_dir() else "不存在"
+        raise Refused(f"佐证材料文件 {path} {what},未登记任何内容")
+    try:
+        return Evidence(path=_stored(path, base), size=path.stat().st_size, sha256=_sha256(path))
+    except OSError as exc:
+        raise Refused(f"无法读取佐证材料文件 {path}({exc.strerror})") from None
+
+
+def locate(evidence: Evidence, base: Path) -> Path:
+    """Return where the recorded evidence file should be."""
+    stored = Path(evidence.path or "")
+    return stored if stored.is_absolute() else base / stored
+
+
+def check_files(entries: list[Entry], ledger: Path) -> list[Diagnostic]:
+    """Report evidence files that are missing or whose content changed since they were recorded."""
+    base = ledger.parent
+    problems = []
+    for entry in entries:
+        for evidence in entry.event.evidence:
+            if evidence.path is None:
+                continue
+            where = locate(evidence, base)
+            if not where.is_file():
+                problems.append(Diagnostic(ledger, entry.line, 1, f"佐证材料文件 {where} 不存在"))
+                continue
+            try:
+                same = where.stat().st_size == evidence.size and _sha256(where) == evidence.sha256
+            except OSError as exc:
+                problems.append(
+                    Diagnostic(
+                        ledger, entry.line, 1, f"佐证材料文件 {where} 无法读取({exc.strerror})"
+                    )
+                )
+                continue
+            if not same:
+                problems.append(
+                    Diagnostic(
+                        ledger, entry.line, 1, f"佐证材料文件 {where} 的内容在登记后被改动过"
+                    )
+                )
+    return problems
