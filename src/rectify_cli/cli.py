@@ -18,8 +18,9 @@ from . import __version__, core, render
 from .errors import EXIT_ERROR, EXIT_OVERDUE, DataInvalid, RectifyError, Refused
 
 if TYPE_CHECKING:
+    from .events import Event, Evidence
     from .ledger import Ledger
-    from .plan import Plan
+    from .plan import Measure, Plan
 
 
 class RectifyGroup(TyperGroup):
@@ -466,12 +467,11 @@ def close(
 
     示例:rectify close 3.2 --note "已建立常态化监督机制" --evidence "局发〔2023〕12号" --file 纪要.pdf
     """
-    session = open_session(plan, ledger)
-    measure = session.plan.measure(measure_id)
-    request, proof = _request(session, by, on), _proof(session, evidence, files)
-    event = _append(
-        session, lambda book: core.close(session.plan, book, measure, request, note.strip(), proof)
-    )
+    measure, event = _record(
+        measure_id, by, on, plan, ledger,
+        lambda p, book, m, r, proof: core.close(p, book, m, r, note.strip(), proof),
+        evidence, files,
+    )  # fmt: skip
     kind = "销号(长效机制已建立)" if measure.ongoing else "销号"
     typer.echo(f"已{kind}:措施 {measure.id}(生效日期 {event.date},登记人 {event.by})。")
 
@@ -491,11 +491,13 @@ def reopen(
 
     示例:rectify reopen 3.2 --reason "复查发现仍有运动式执法"
     """
-    session = open_session(plan, ledger)
-    measure = session.plan.measure(measure_id)
-    request = _request(session, by, on)
-    event = _append(
-        session, lambda book: core.reopen(session.plan, book, measure, request, reason.strip())
+    measure, event = _record(
+        measure_id,
+        by,
+        on,
+        plan,
+        ledger,
+        lambda p, book, m, r, _: core.reopen(p, book, m, r, reason),
     )
     typer.echo(f"已重新打开:措施 {measure.id}(生效日期 {event.date},登记人 {event.by})。")
 
@@ -513,10 +515,9 @@ def assign(
 
     示例:rectify assign 3.2 --owner 王芳
     """
-    session = open_session(plan, ledger)
-    measure = session.plan.measure(measure_id)
-    request = _request(session, by, on)
-    event = _append(session, lambda book: core.assign(session.plan, book, measure, request, owner))
+    measure, event = _record(
+        measure_id, by, on, plan, ledger, lambda p, book, m, r, _: core.assign(p, book, m, r, owner)
+    )
     typer.echo(f"已指定:措施 {measure.id} 的责任人为 {event.owner}(生效日期 {event.date})。")
 
 
@@ -541,16 +542,12 @@ def progress(
 
     示例:rectify progress 4.1 --note "已公布投诉电话,建档 12 件" --percent 60 --eta 2023-11-30
     """
-    session = open_session(plan, ledger)
-    measure = session.plan.measure(measure_id)
-    request, proof = _request(session, by, on), _proof(session, evidence, files)
     expected = parse_date(eta, "--eta") if eta else None
-    event = _append(
-        session,
-        lambda book: core.progress(
-            session.plan, book, measure, request, note, percent, expected, proof
-        ),
-    )
+    measure, event = _record(
+        measure_id, by, on, plan, ledger,
+        lambda p, book, m, r, proof: core.progress(p, book, m, r, note, percent, expected, proof),
+        evidence, files,
+    )  # fmt: skip
     typer.echo(f"已登记进展:措施 {measure.id}(生效日期 {event.date},登记人 {event.by})。")
 
 
@@ -571,16 +568,11 @@ def extend(
 
     示例:rectify extend 7.1 --to 2023-12-31 --reason "证件系统升级" --approved-by 李局长
     """
-    session = open_session(plan, ledger)
-    measure = session.plan.measure(measure_id)
-    request = _request(session, by, on)
     new_due = parse_date(to, "--to")
-    event = _append(
-        session,
-        lambda book: core.extend(
-            session.plan, book, measure, request, new_due, reason, approved_by
-        ),
-    )
+    measure, event = _record(
+        measure_id, by, on, plan, ledger,
+        lambda p, book, m, r, _: core.extend(p, book, m, r, new_due, reason, approved_by),
+    )  # fmt: skip
     typer.echo(f"已延期:措施 {measure.id} 的完成时限延至 {event.to}(生效日期 {event.date})。")
 
 
@@ -601,12 +593,11 @@ def review(
 
     示例:rectify review 1.2 --note "三季度已听取法治工作汇报" --file 会议纪要.pdf
     """
-    session = open_session(plan, ledger)
-    measure = session.plan.measure(measure_id)
-    request, proof = _request(session, by, on), _proof(session, evidence, files)
-    event = _append(
-        session, lambda book: core.review(session.plan, book, measure, request, note, proof)
-    )
+    measure, event = _record(
+        measure_id, by, on, plan, ledger,
+        lambda p, book, m, r, proof: core.review(p, book, m, r, note, proof),
+        evidence, files,
+    )  # fmt: skip
     typer.echo(f"已登记复查:措施 {measure.id}(生效日期 {event.date},登记人 {event.by})。")
 
 
@@ -660,18 +651,35 @@ def _request(session: Session, by: str | None, on: str | None) -> core.Request:
     return core.Request(by=current_user(by), now=now, on=day, today=now.date())
 
 
-def _append(session: Session, build: Callable[[Ledger], Any]) -> Any:
+Change = Callable[["Plan", "Ledger", "Measure", core.Request, tuple["Evidence", ...]], "Event"]
+
+
+def _record(
+    measure_id: str,
+    by: str | None,
+    on: str | None,
+    plan: Path | None,
+    ledger: Path | None,
+    change: Change,
+    evidence: list[str] | None = None,
+    files: list[Path] | None = None,
+) -> tuple[Measure, Event]:
+    """Append the event CHANGE makes for measure MEASURE_ID, judged on the ledger under its lock."""
     from .ledger import append
 
-    files = session.files
+    session = open_session(plan, ledger)
+    measure = session.plan.measure(measure_id)
+    request, proof = _request(session, by, on), _proof(session, evidence, files)
 
-    def checked(book: Ledger) -> Any:
+    def build(book: Ledger) -> Event:
         core.check_ids(session.plan, book)
-        return build(book)
+        return change(session.plan, book, measure, request, proof)
 
-    return append(
-        files.ledger, checked, create_folder=files.ledger_source == DEFAULT, cache=cache_folder()
+    files_ = session.files
+    event = append(
+        files_.ledger, build, create_folder=files_.ledger_source == DEFAULT, cache=cache_folder()
     )
+    return measure, event
 
 
 @app.command()
