@@ -784,6 +784,24 @@ def repair(ledger: LedgerOption = None) -> None:
 
 
 @app.command()
+def upgrade(ledger: LedgerOption = None) -> None:
+    """给没有哈希链的账本(旧版本或手工写的)加链;原文件原样保存为备份。
+
+    这是 rectify 唯一会改写账本的命令,只在明确运行时才做。之后请用 rectify verify 记下新的头哈希。
+
+    示例:rectify upgrade --ledger 旧账本.yaml
+    """
+    from .ledger import upgrade as add_chain
+
+    files = resolve_files(None, ledger)
+    result = add_chain(files.ledger, clock())
+    if result.backup is None:
+        typer.echo(f"账本 {files.ledger} 的记录都已加链,无需升级。")
+    else:
+        typer.echo(f"已为 {result.events} 条记录加链;原账本保存为 {result.backup}。")
+
+
+@app.command()
 def init(
     folder: Annotated[Path, typer.Argument(metavar="DIR", help="存放计划和账本的文件夹")],
 ) -> None:

@@ -23,6 +23,17 @@ class Diagnostic:
         return f"{self.file}:{self.line}:{self.col}: {self.message}"
 
 
+def undecodable(path: Path, raw: bytes, start: int) -> Diagnostic:
+    """Describe bytes that are not UTF-8, naming the encoding Windows editors often use."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return Diagnostic(path, 1, 1, "文件是 UTF-16 编码(记事本的“Unicode”),请另存为 UTF-8")
+    line = raw.count(b"\n", 0, start) + 1
+    col = start - (raw.rfind(b"\n", 0, start) + 1) + 1
+    return Diagnostic(
+        path, line, col, "文件不是 UTF-8 编码(可能是 GBK/GB2312),请在编辑器中另存为 UTF-8"
+    )
+
+
 class RectifyError(Exception):
     """Base of every error a user can cause; knows its message and exit code."""
 

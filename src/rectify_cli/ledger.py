@@ -12,14 +12,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import Busy, DataInvalid, Diagnostic, FileProblem, LedgerTorn, Refused
+from .errors import Busy, DataInvalid, Diagnostic, FileProblem, LedgerTorn, Refused, undecodable
 from .index import Mark, Marks
 
 if TYPE_CHECKING:
@@ -120,10 +121,7 @@ class Ledger:
 
     def entries(self) -> list[Entry]:
         """Read and return every event of the file."""
-        try:
-            raw = self.path.read_bytes() if self.exists else b""
-        except OSError as exc:
-            raise FileProblem(f"{self.path}: 无法读取账本({exc.strerror})") from None
+        raw = read_bytes(self.path) or b""
         return [Entry(line, event) for line, _, event in parse_entries(self.path, raw)]
 
 
@@ -187,6 +185,8 @@ def split_lines(
 
     Raise LedgerTorn if RAW does not end with a newline: a write was cut off.
     """
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataInvalid([undecodable(path, raw, 0)])
     if raw and not raw.endswith(b"\n"):
         raise LedgerTorn(path, first_line + raw.count(b"\n"))
     found: list[tuple[int, int, str]] = []
@@ -198,8 +198,9 @@ def split_lines(
         offset += len(chunk) + 1
         try:
             text = chunk[start:].decode("utf-8").rstrip("\r")
-        except UnicodeDecodeError:
-            problems.append(Diagnostic(path, number, 1, "不是 UTF-8 编码,无法读取"))
+        except UnicodeDecodeError as exc:
+            found_at = undecodable(path, chunk[start:], exc.start)
+            problems.append(Diagnostic(path, number, found_at.col, found_at.message))
             continue
         finally:
             start = 0
@@ -261,11 +262,12 @@ def parse_ledger(path: Path, raw: bytes) -> Ledger:
     return Ledger(path, marks, tuple(tips), unchained, raw.count(b"\n"), exists=True)
 
 
-def read_ledger(path: Path, cache: Path | None = None) -> Ledger:
+def read_ledger(path: Path, cache: Path | None = None, *, locked: bool = False) -> Ledger:
     """Read the ledger at PATH; a missing file is an empty ledger.
 
     With a CACHE folder, the marks cached for exactly this state of the file are used
-    instead of parsing it, and a parse refreshes the cache.
+    instead of parsing it, and a parse refreshes the cache. LOCKED says the caller holds
+    the ledger's lock.
     """
     from . import __version__
     from .index import identity, load_marks, save_marks
@@ -278,18 +280,37 @@ def read_ledger(path: Path, cache: Path | None = None) -> Ledger:
             return Ledger(
                 path, marks, tuple(extra["tips"]), extra["unchained"], extra["lines"], True
             )
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+    raw = read_bytes(path, locked=locked)
+    if raw is None:
         return Ledger(path)
-    except IsADirectoryError:
-        raise FileProblem(f"{path}: 是一个文件夹,不是账本文件") from None
-    except OSError as exc:
-        raise FileProblem(f"{path}: 无法读取账本({exc.strerror})") from None
     ledger = parse_ledger(path, raw)
     if cache is not None and before is not None and before == identity(path):
         save_marks(cache, path, before, __version__, ledger.marks, _extra(ledger))
     return ledger
+
+
+def read_bytes(path: Path, *, locked: bool = False) -> bytes | None:
+    """Return the bytes of ledger PATH, or None if there is none.
+
+    Readers take no lock, so they may catch a writer mid-line. A file that ends without
+    a newline is therefore read once more under the lock, once the writer is done; if
+    it still ends so, the line really was torn.
+    """
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise FileProblem(f"{path}: 是一个文件夹,不是账本文件") from None
+    except OSError as exc:
+        raise FileProblem(f"{path}: 无法读取账本({exc.strerror})") from None
+    if raw and not raw.endswith(b"\n") and not locked:
+        try:
+            with locked_ledger(path):
+                return read_bytes(path, locked=True)
+        except FileProblem:  # no lock can be taken here (a read-only folder): judge what was read
+            pass
+    return raw
 
 
 def _extra(ledger: Ledger) -> dict[str, Any]:
@@ -322,6 +343,24 @@ def _lock(path: Path) -> Any:
     from filelock import FileLock
 
     return FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT_SECONDS)
+
+
+@contextmanager
+def locked_ledger(path: Path) -> Iterator[None]:
+    """Hold the ledger's lock (a file beside it); say so in Chinese if it cannot be had."""
+    from filelock import Timeout
+
+    lock = _lock(path)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise Busy(f"{path}: 账本正被其他 rectify 进程占用,请稍后再试") from None
+    except OSError as exc:
+        raise FileProblem(f"{path}: 无法加锁({exc.strerror}),未做任何改动") from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -371,8 +410,6 @@ def append(
     BUILD sees the ledger as it is once the lock is held, so two writers never both
     decide on a stale state. It raises to refuse; then nothing is written.
     """
-    from filelock import Timeout
-
     from . import __version__
     from .index import identity, save_marks
 
@@ -384,30 +421,25 @@ def append(
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise FileProblem(f"{folder}: 无法创建文件夹({exc.strerror})") from None
-    try:
-        with _lock(path):
-            ledger = read_ledger(path, cache)
-            if ledger.unchained is not None:
-                raise Refused(
-                    f"{path}:{ledger.unchained}: 账本含未加哈希链的记录,"
-                    "请先运行 rectify verify 查看并处理后再追加"
-                )
-            event = build(ledger)
-            line, hashed = encode(event, ledger.tips)
-            header = "" if ledger.exists else HEADER
-            offset = _write(path, (header + line).encode("utf-8")) + len(header.encode("utf-8"))
-            number = ledger.lines + header.count("\n") + 1
-            after = identity(path)
-            if cache is not None and after is not None:
-                marks = ledger.marks.copy()
-                marks.add(mark_of(number, offset, event))
-                extra = {"tips": [hashed], "unchained": None, "lines": number}
-                save_marks(cache, path, after, __version__, marks, extra)
-            return event.model_copy(update={"prev": ledger.tips, "hash": hashed})
-    except Timeout:
-        raise Busy(f"{path}: 账本正被其他 rectify 进程占用,请稍后再试") from None
-    except PermissionError as exc:
-        raise FileProblem(f"{path}: 无法加锁({exc.strerror}),未做任何改动") from None
+    with locked_ledger(path):
+        ledger = read_ledger(path, cache, locked=True)
+        if ledger.unchained is not None:
+            raise Refused(
+                f"{path}:{ledger.unchained}: 账本含未加哈希链的记录(可能是手工添加的),"
+                "请先用 rectify verify 查看,确认无误后运行 rectify upgrade 加链,再追加"
+            )
+        event = build(ledger)
+        line, hashed = encode(event, ledger.tips)
+        header = "" if ledger.exists else HEADER
+        offset = _write(path, (header + line).encode("utf-8")) + len(header.encode("utf-8"))
+        number = ledger.lines + header.count("\n") + 1
+        after = identity(path)
+        if cache is not None and after is not None:
+            marks = ledger.marks.copy()
+            marks.add(mark_of(number, offset, event))
+            extra = {"tips": [hashed], "unchained": None, "lines": number}
+            save_marks(cache, path, after, __version__, marks, extra)
+        return event.model_copy(update={"prev": ledger.tips, "hash": hashed})
 
 
 def create_empty(path: Path) -> None:
@@ -436,7 +468,7 @@ class Repair:
 
 def repair(path: Path, now: datetime) -> Repair:
     """Move a torn last line into a backup file beside the ledger; keep every complete event."""
-    with _lock(path):
+    with locked_ledger(path):
         try:
             raw = path.read_bytes()
         except OSError as exc:
@@ -460,6 +492,47 @@ def repair(path: Path, now: datetime) -> Repair:
 
 
 @dataclass(frozen=True)
+class Upgrade:
+    """What `upgrade` did: where the original went, and how many events were chained."""
+
+    backup: Path | None
+    events: int
+
+
+def upgrade(path: Path, now: datetime) -> Upgrade:
+    """Chain a ledger written without hashes, keeping the original as a backup beside it.
+
+    The one operation that rewrites the file: explicit, under the lock, the original
+    kept byte for byte, the new file written beside it, fsynced, then renamed over it.
+    """
+    with locked_ledger(path):
+        raw = read_bytes(path, locked=True)
+        entries = parse_entries(path, raw) if raw else []
+        if all(event.hash for _, _, event in entries):
+            return Upgrade(None, 0)
+        backup = path.with_name(f"{path.name}.pre-chain-{now:%Y%m%dT%H%M%S}")
+        temporary = path.with_name(f"{path.name}.upgrading")
+        prev: tuple[str, ...] = ()
+        lines = [HEADER]
+        for _, _, event in entries:
+            line, hashed = encode(event, prev)
+            lines.append(line)
+            prev = (hashed,)
+        try:
+            for target, data in ((backup, raw or b""), (temporary, "".join(lines).encode("utf-8"))):
+                with target.open("xb") as f:
+                    f.write(data)
+                    f.flush()
+                    os.fsync(f.fileno())
+            os.replace(temporary, path)
+            _fsync_dir(path.parent)
+        except OSError as exc:
+            temporary.unlink(missing_ok=True)
+            raise FileProblem(f"{path}: 升级失败({exc.strerror}),账本未改动") from None
+        return Upgrade(backup, len(entries))
+
+
+@dataclass(frozen=True)
 class Verification:
     """The result of checking the hash chain: problems, the head hash and the branches."""
 
@@ -471,12 +544,9 @@ class Verification:
 
 def verify(path: Path) -> Verification:
     """Check that every event's hash matches its content and names earlier events as prev."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+    raw = read_bytes(path)
+    if raw is None:
         return Verification(0, "", 0, ())
-    except OSError as exc:
-        raise FileProblem(f"{path}: 无法读取账本({exc.strerror})") from None
     entries = parse_entries(path, raw)
     content = {n: _parse_line(text) for n, _, text in split_lines(path, raw)[0]}
     problems: list[Diagnostic] = []
@@ -484,7 +554,9 @@ def verify(path: Path) -> Verification:
     tips: dict[str, None] = {}
     for line, _, event in entries:
         if event.hash is None:
-            problems.append(Diagnostic(path, line, 1, "记录没有哈希(未加链)"))
+            problems.append(
+                Diagnostic(path, line, 1, "记录没有哈希(未加链);确认无误后可运行 rectify upgrade")
+            )
             continue
         try:
             actual = digest(content[line])

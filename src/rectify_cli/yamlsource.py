@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from .errors import DataInvalid, Diagnostic, FileProblem
+from .errors import DataInvalid, Diagnostic, FileProblem, undecodable
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's C loader when built
 
@@ -72,10 +72,7 @@ def read_text(path: Path) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        hint = "文件不是 UTF-8 编码(可能是 GBK/GB2312),请在编辑器中另存为 UTF-8"
-        raise DataInvalid([Diagnostic(path, line, col, hint)]) from None
+        raise DataInvalid([undecodable(path, raw, exc.start)]) from None
 
 
 def _structure_problems(path: Path, root: yaml.Node) -> tuple[list[Diagnostic], bool]:
