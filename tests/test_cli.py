@@ -114,3 +114,12 @@ def test_option_beats_environment_beats_default(
     other.write_bytes((REPO / "data" / "measures.yaml").read_bytes())
     assert len(run("list", "--json", "--plan", str(other)).json()) == 21
     assert "命令行选项" in run("where", "--plan", str(other)).stdout
+
+
+def test_a_console_that_cannot_print_chinese_gets_no_crash(isolated: Path) -> None:
+    ascii_only = {"PYTHONIOENCODING": "ascii", "PYTHONUTF8": "0", "LC_ALL": "C"}
+    status = rectify("status", "--as-of", "2023-10-01", env=ascii_only)
+    assert status.returncode == 0 and "Traceback" not in status.stderr
+    assert "0/21" in status.stdout
+    error = rectify("close", "9.9", env=ascii_only)
+    assert error.returncode == 2 and "Traceback" not in error.stderr and "9.9" in error.stderr

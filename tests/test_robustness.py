@@ -18,7 +18,7 @@ import pytest
 
 from rectify_cli.errors import FileProblem, LedgerTorn, Refused
 from rectify_cli.events import Event
-from rectify_cli.ledger import HEADER, append, read_ledger, repair, upgrade, verify
+from rectify_cli.ledger import HEADER, append, read_ledger, repair, verify
 
 from .conftest import Result
 
@@ -62,7 +62,8 @@ def test_8_processes_append_1000_events_each_exactly_once(tmp_path: Path) -> Non
     path, cache = tmp_path / "ledger.yaml", tmp_path / "cache"
     context = multiprocessing.get_context("spawn")
     workers = [
-        context.Process(target=_writer, args=(str(path), str(cache), w, 125, 0)) for w in range(1, 9)
+        context.Process(target=_writer, args=(str(path), str(cache), w, 125, 0))
+        for w in range(1, 9)
     ]
     for w in workers:
         w.start()
@@ -102,7 +103,9 @@ def test_readers_never_see_half_an_event(tmp_path: Path) -> None:
 
 def test_racing_sign_offs_of_one_item_one_wins(tmp_path: Path, isolated: Path) -> None:
     command = [sys.executable, "-m", "rectify_cli", "close", "3.2", "--date", "2023-10-05"]
-    procs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(6)]
+    procs = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(6)
+    ]
     results = [(p.wait(120), p.communicate()) for p in procs]
     codes = sorted(code for code, _ in results)
     assert codes == [0, 2, 2, 2, 2, 2]
@@ -132,7 +135,9 @@ def test_a_killed_writer_loses_no_complete_event(tmp_path: Path) -> None:
     complete = 0
     for round_ in range(8):
         writer = subprocess.Popen(
-            [sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            [sys.executable, "-c", WRITER, str(path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
         assert writer.stdout is not None
         writer.stdout.readline()  # one append done: the interpreter is up and writing
@@ -167,7 +172,9 @@ def test_a_write_cut_at_any_byte_is_named_and_repaired(tmp_path: Path, seed: int
     assert len(read_ledger(path)) == 2 and verify(path).problems == ()
 
 
-def test_an_append_reaches_the_disk_before_success(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_append_reaches_the_disk_before_success(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "ledger.yaml"
     append(path, lambda _: event("1.1"))
     calls: list[tuple[str, int]] = []
@@ -301,7 +308,7 @@ def test_refusing_to_append_after_a_refusal_writes_nothing(tmp_path: Path) -> No
         raise Refused("不行")
 
     with pytest.raises(Refused):
-        append(path, refuse)  # type: ignore[arg-type]
+        append(path, refuse)
     assert not path.exists()
 
 
@@ -310,4 +317,7 @@ def test_ledger_file_lines_are_one_event_each_even_with_line_separators(tmp_path
     append(path, lambda _: event("1.1", 0, "甲\u2028乙\n丙\u0085丁"))
     text = path.read_text(encoding="utf-8")
     assert text.startswith(HEADER) and text.count("\n") == 3
-    assert "\u2028" not in text and json.loads(text.splitlines()[2])["note"] == "甲\u2028乙\n丙\u0085丁"
+    assert (
+        "\u2028" not in text
+        and json.loads(text.splitlines()[2])["note"] == "甲\u2028乙\n丙\u0085丁"
+    )

@@ -317,16 +317,17 @@ def overdue(
         raise typer.Exit(EXIT_OVERDUE)
 
 
-def _problem_number(text: str) -> int:
+def _problem_number(plan: Plan, text: str) -> int:
     import unicodedata
 
     from .plan import chinese_numeral
 
     cleaned = unicodedata.normalize("NFKC", text).strip().removeprefix("(").removesuffix(")")
-    for n in range(1, 100):
-        if cleaned in (str(n), chinese_numeral(n)):
-            return n
-    raise Refused(f"--problem 的值“{text}”无效,应为问题序号,如 3 或 三")
+    for problem in plan.problems:
+        if cleaned in (str(problem.number), chinese_numeral(problem.number)):
+            return problem.number
+    numbers = "、".join(str(p.number) for p in plan.problems)
+    raise Refused(f"方案中没有问题“{text}”;--problem 应为问题序号:{numbers}")
 
 
 @app.command("list")
@@ -376,7 +377,7 @@ def list_(
         raise Refused("--overdue 与 --state 只能选一个")
     session = open_session(plan, ledger)
     where = core.Filter(
-        problem=_problem_number(problem) if problem else None,
+        problem=_problem_number(session.plan, problem) if problem else None,
         department=_known_department(session.plan, dept) if dept else None,
         deadline=deadline,
         owner=owner,

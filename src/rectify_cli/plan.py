@@ -33,9 +33,9 @@ ONGOING = ("长期坚持", "持续推进")
 OTHER_DATES = "其他日期"
 DEADLINE_FORMS = "“N月底”(N 为 1–12)、YYYY-MM-DD、“长期坚持”或“持续推进”"
 
-_MONTH_END = re.compile(r"(\d{1,2})月底")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_ID = re.compile(r"^[1-9]\d*\.[1-9]\d*$")
+_MONTH_END = re.compile(r"([0-9]{1,2})月底")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ID = re.compile(r"^[1-9][0-9]*\.[1-9][0-9]*$")
 
 
 Text = Annotated[StrictStr, StringConstraints(pattern=r"\S")]  # not empty, not only blanks

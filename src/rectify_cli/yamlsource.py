@@ -10,7 +10,24 @@ import yaml
 
 from .errors import DataInvalid, Diagnostic, FileProblem, undecodable
 
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's C loader when built
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's C loader when built
+
+
+class _Loader(_Base):  # type: ignore[misc]
+    """The safe loader, except that a date that does not exist (2023-02-30) stays text.
+
+    PyYAML raises a bare ValueError for it, with no position; as text it reaches
+    validation, which names the file, line and column.
+    """
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> object:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 
 
 @dataclass(frozen=True)
