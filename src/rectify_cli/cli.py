@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 from typer.core import TyperGroup
@@ -681,6 +681,163 @@ def _record(
         files_.ledger, build, create_folder=files_.ledger_source == DEFAULT, cache=cache_folder()
     )
     return measure, event
+
+
+StepOption = Annotated[
+    str, typer.Option("--step", help="走势按周(week)或按月(month)", show_default=True)
+]
+OutputOption = Annotated[
+    Path | None, typer.Option("--output", "-o", help="写入此文件(默认见说明)", show_default=False)
+]
+
+
+def _step(text: str) -> Literal["week", "month"]:
+    if text in ("week", "周"):
+        return "week"
+    if text in ("month", "月"):
+        return "month"
+    raise Refused(f"--step 的值“{text}”无效,应为 week(按周)或 month(按月)")
+
+
+def _report(session: Session, as_of: str | None, step: str) -> Any:
+    """Build the report data, quoting the ledger's head hash once its chain is verified."""
+    from .ledger import verify as check_chain
+    from .reports import build
+
+    chain = check_chain(session.files.ledger)
+    if chain.problems:
+        raise DataInvalid(list(chain.problems))
+    return build(
+        session.plan, session.ledger, session.as_of(as_of), chain.head or None, _step(step)
+    )
+
+
+def _save(path: Path, data: bytes) -> None:
+    from .writers import write_atomically
+
+    write_atomically(path, data)
+    typer.echo(f"已写入 {path}", err=True)
+
+
+@app.command()
+def report(
+    form: Annotated[str, typer.Option("--format", help="md(Markdown)或 docx(Word)")] = "md",
+    output: OutputOption = None,
+    step: StepOption = "week",
+    plan: PlanOption = None,
+    ledger: LedgerOption = None,
+    as_of: AsOfOption = None,
+) -> None:
+    """生成整改工作进展情况报告:总体完成率、逐项整改情况、超期事项、下一步工作。
+
+    Markdown 默认输出到屏幕;Word 默认写入“整改工作进展情况报告-日期.docx”。
+    同一账本、同一日期,每次生成的内容都相同;报告引用账本的头哈希。
+
+    示例:rectify report --format docx --as-of 2023-12-31
+    """
+    from .reports import blocks
+    from .writers import docx, markdown
+
+    if form not in ("md", "docx"):
+        raise Refused(f"--format 的值“{form}”无效,应为 md 或 docx")
+    session = open_session(plan, ledger)
+    data = _report(session, as_of, step)
+    laid_out = blocks(data)
+    if form == "md" and output is None:
+        typer.echo(markdown(laid_out), nl=False)
+        return
+    content = markdown(laid_out).encode("utf-8") if form == "md" else docx(laid_out, data)
+    _save(output or Path(f"整改工作进展情况报告-{data.as_of}.{form}"), content)
+
+
+@app.command()
+def export(
+    form: Annotated[str, typer.Option("--format", help="xlsx(Excel)、csv 或 json")] = "xlsx",
+    output: OutputOption = None,
+    step: StepOption = "week",
+    plan: PlanOption = None,
+    ledger: LedgerOption = None,
+    as_of: AsOfOption = None,
+) -> None:
+    """导出整改台账:每项措施一行;Excel 另有历史记录、完成率图表和进度趋势三张表。
+
+    Excel 默认写入“整改台账-日期.xlsx”;CSV(UTF-8 带 BOM,Windows 版 Excel 可直接打开)和 JSON
+    默认输出到屏幕。
+
+    示例:rectify export --format xlsx -o 台账.xlsx
+    """
+    from .reports import rows
+    from .writers import csv_bytes, rows_data, xlsx
+
+    if form not in ("xlsx", "csv", "json"):
+        raise Refused(f"--format 的值“{form}”无效,应为 xlsx、csv 或 json")
+    session = open_session(plan, ledger)
+    data = _report(session, as_of, step)
+    table = rows(data)
+    if form == "xlsx":
+        entries = [session.ledger.entry(i) for i in core.audit_log(session.ledger)]
+        content = xlsx(data, table, entries, session.plan.plan.timezone)
+        _save(output or Path(f"整改台账-{data.as_of}.xlsx"), content)
+    elif form == "csv":
+        if output is None:
+            typer.echo(csv_bytes(table).decode("utf-8-sig"), nl=False)
+        else:
+            _save(output, csv_bytes(table))
+    elif output is None:
+        typer.echo(render.to_json(rows_data(table)))
+    else:
+        _save(output, (render.to_json(rows_data(table)) + "\n").encode("utf-8"))
+
+
+@app.command()
+def trend(
+    step: StepOption = "week",
+    plan: PlanOption = None,
+    ledger: LedgerOption = None,
+    as_of: AsOfOption = None,
+    json_: JsonOption = False,
+) -> None:
+    """画出整改完成率随时间的走势,并标出 9月底、10月底、12月底 等时限是否按期完成。
+
+    示例:rectify trend --step month
+    """
+    from .reports import chart_lines, deadline_checks
+    from .reports import trend as points_of
+
+    session = open_session(plan, ledger)
+    day = session.as_of(as_of)
+    points = points_of(session.plan, session.ledger, day, _step(step))
+    checks = deadline_checks(session.plan, session.ledger, day)
+    if json_:
+        typer.echo(
+            render.to_json(
+                {
+                    "points": [
+                        {
+                            "date": p.day.isoformat(),
+                            "closed": p.closed,
+                            "total": p.total,
+                            "rate": round(p.rate, 4),
+                        }
+                        for p in points
+                    ],
+                    "deadlines": [
+                        {
+                            "deadline": c.group,
+                            "due": c.due.isoformat(),
+                            "total": c.total,
+                            "closed_by_due": c.closed_by_due,
+                            "closed_now": c.closed_now,
+                            "met": c.met,
+                        }
+                        for c in checks
+                    ],
+                }
+            )
+        )
+        return
+    typer.echo(f"整改完成率走势(截至 {day},{'按周' if step in ('week', '周') else '按月'})")
+    typer.echo("\n".join(chart_lines(points, checks)))
 
 
 @app.command()

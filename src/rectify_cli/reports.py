@@ -1,0 +1,491 @@
+"""What an office hands in, as data: the progress report, the 台账 rows, the trend.
+
+`build` gathers everything from the plan and the ledger at a date; `blocks` lays the
+progress report out as headings, paragraphs and tables that `writers` turn into
+Markdown or Word. Nothing here writes a file or reads the clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+from . import core
+from .core import REVIEW_GROUP, STATE_LABELS, Item, Status
+from .events import ACTIONS, Evidence
+from .ledger import Entry, Ledger
+from .plan import Plan, add_months, chinese_numeral, deadline_group
+
+Step = Literal["week", "month"]
+
+
+@dataclass(frozen=True)
+class Detail:
+    """A measure at the report's date, with what the ledger says of it."""
+
+    item: Item
+    closing: Entry | None  # the sign-off in force
+    progress: Entry | None  # the latest progress entry
+    review: Entry | None  # the latest review
+    reopened: Entry | None  # the latest reopening
+
+
+@dataclass(frozen=True)
+class Point:
+    """The completion rate on one day of the trend."""
+
+    day: date
+    closed: int
+    total: int
+
+    @property
+    def rate(self) -> float:
+        """Return signed off ÷ all."""
+        return self.closed / self.total if self.total else 0.0
+
+
+@dataclass(frozen=True)
+class DeadlineCheck:
+    """Whether the measures due at one month end were signed off by that day."""
+
+    group: str
+    due: date
+    total: int
+    closed_by_due: int
+    closed_now: int
+
+    @property
+    def met(self) -> bool:
+        """Tell whether every measure of the group was signed off by its due date."""
+        return self.closed_by_due == self.total
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything a progress report says, at one date."""
+
+    plan: Plan
+    as_of: date
+    status: Status
+    details: list[Detail]
+    trend: list[Point]
+    step: Step
+    deadlines: list[DeadlineCheck]
+    head: str | None  # the ledger's head hash, when it has events
+
+
+def build(plan: Plan, ledger: Ledger, as_of: date, head: str | None, step: Step = "week") -> Report:
+    """Gather the report at AS_OF: the rates, every measure's details, the trend, the deadlines."""
+    items = core.replay(plan, ledger, as_of)
+    m = ledger.marks
+    applied: dict[
+        int, list[int]
+    ] = {}  # measure code -> its events in effect, in the order they apply
+    for index in core.history(ledger, None, as_of):
+        applied.setdefault(m.id[index], []).append(index)
+
+    def latest(item: Item, action: str) -> Entry | None:
+        chosen = [
+            i for i in applied.get(m.code_of(item.measure.id), []) if ACTIONS[m.action[i]] == action
+        ]
+        return ledger.entry(chosen[-1]) if chosen else None
+
+    details = [
+        Detail(
+            item,
+            latest(item, "close") if item.closed else None,
+            latest(item, "progress"),
+            latest(item, "review"),
+            latest(item, "reopen"),
+        )
+        for item in items
+    ]
+    return Report(
+        plan,
+        as_of,
+        core.status(plan, items),
+        details,
+        trend(plan, ledger, as_of, step),
+        step,
+        deadline_checks(plan, ledger, as_of),
+        head,
+    )
+
+
+def trend(plan: Plan, ledger: Ledger, as_of: date, step: Step = "week") -> list[Point]:
+    """Return the completion rate from the plan's date to AS_OF, week by week or month by month."""
+    start = plan.plan.date
+    days: list[date] = []
+    day = start
+    n = 0
+    while day < as_of:
+        days.append(day)
+        n += 1
+        day = start + timedelta(weeks=n) if step == "week" else add_months(start, n)
+    days.append(as_of)
+    points = []
+    for day in days:
+        items = core.replay(plan, ledger, day)
+        points.append(Point(day, sum(i.closed for i in items), len(items)))
+    return points
+
+
+def deadline_checks(plan: Plan, ledger: Ledger, as_of: date) -> list[DeadlineCheck]:
+    """Return, for each month-end deadline already past, how many were signed off in time."""
+    groups: dict[str, tuple[date, list[str]]] = {}
+    for m in plan.measures:
+        due = plan.due(m)
+        if due is None or deadline_group(m.deadline) != m.deadline or due >= as_of:
+            continue
+        groups.setdefault(m.deadline, (due, []))[1].append(m.id)
+    checks = []
+    now = {i.measure.id: i for i in core.replay(plan, ledger, as_of)}
+    for group, (due, ids) in sorted(groups.items(), key=lambda g: g[1][0]):
+        then = {i.measure.id: i for i in core.replay(plan, ledger, due)}
+        checks.append(
+            DeadlineCheck(
+                group,
+                due,
+                len(ids),
+                sum(then[i].closed for i in ids),
+                sum(now[i].closed for i in ids),
+            )
+        )
+    return checks
+
+
+# ---------------------------------------------------------------------------- the 台账
+
+
+COLUMNS = (
+    ("序号", "id"),
+    ("问题", "problem"),
+    ("整改措施", "text"),
+    ("牵头科室", "lead"),
+    ("责任科室", "responsible"),
+    ("责任人", "owner"),
+    ("整改时限", "deadline"),
+    ("到期日", "due"),
+    ("状态", "state"),
+    ("进展", "progress"),
+    ("佐证材料", "evidence"),
+    ("销号时间", "closed_on"),
+    ("备注", "remarks"),
+)
+
+
+def _evidence(entry: Entry | None) -> list[str]:
+    if entry is None:
+        return []
+    return [_evidence_text(x) for x in entry.event.evidence]
+
+
+def _evidence_text(x: Evidence) -> str:
+    return x.text if x.text is not None else f"{x.path}(SHA-256 {(x.sha256 or '')[:12]}…)"
+
+
+def progress_text(detail: Detail) -> str:
+    """Describe the latest progress: when, how far, what it achieved, when it should be done."""
+    p = detail.progress
+    if p is None:
+        return ""
+    parts = [f"{p.event.date}:{p.event.note}"]
+    if p.event.percent is not None:
+        parts.append(f"完成 {p.event.percent}%")
+    if p.event.eta:
+        parts.append(f"预计 {p.event.eta} 完成")
+    return ";".join(parts)
+
+
+def remarks(detail: Detail) -> str:
+    """Return the notes a 台账 row carries: extensions, reopening, reviews."""
+    item = detail.item
+    notes = []
+    if item.extensions:
+        notes.append(f"已延期 {item.extensions} 次,原定 {item.original_due}")
+    if item.state == "reopened" and detail.reopened:
+        notes.append(f"{detail.reopened.event.date} 反弹:{detail.reopened.event.note}")
+    if item.next_review:
+        last = f"上次复查或销号 {item.last_review}," if item.last_review else "尚未复查,"
+        late = "(已逾期)" if item.review_due else ""
+        notes.append(f"{last}应在 {item.next_review} 前复查{late}")
+    return ";".join(notes)
+
+
+def state_text(item: Item) -> str:
+    """Return the state as a 台账 writes it."""
+    if item.overdue:
+        return f"已超期 {item.days_overdue} 天"
+    if item.review_due:
+        return f"{STATE_LABELS[item.state]},待复查"
+    return STATE_LABELS[item.state]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One 台账 row; dates stay dates so that Excel gets real dates."""
+
+    id: str
+    problem: str
+    text: str
+    lead: str
+    responsible: str
+    owner: str
+    deadline: str
+    due: date | None
+    state: str
+    progress: str
+    evidence: str
+    closed_on: date | None
+    remarks: str
+    overdue: bool
+
+
+def rows(report: Report) -> list[Row]:
+    """Return the 台账: one row per measure, in plan order."""
+    out = []
+    for d in report.details:
+        m, item = d.item.measure, d.item
+        problem = report.plan.problem(m.problem)
+        out.append(
+            Row(
+                m.id,
+                f"{problem.label}{problem.title}",
+                m.text,
+                "、".join(m.lead),
+                "、".join(m.responsible),
+                item.owner or "",
+                m.deadline,
+                item.due,
+                state_text(item),
+                progress_text(d),
+                ";".join(_evidence(d.closing) or _evidence(d.progress)),
+                item.closed_on,
+                remarks(d),
+                item.overdue,
+            )
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------- the progress report as blocks
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+
+
+@dataclass(frozen=True)
+class Bullets:
+    items: list[str]
+
+
+@dataclass(frozen=True)
+class Table:
+    headers: list[str]
+    rows: list[list[str]]
+    widths: list[float]  # relative column widths
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A bar chart drawn with characters: one line per point."""
+
+    lines: list[str]
+
+
+Block = Heading | Paragraph | Bullets | Table | Chart
+
+
+def _pct(rate: float) -> str:
+    return f"{rate * 100:.1f}%"
+
+
+def chart_lines(points: list[Point], deadlines: list[DeadlineCheck], width: int = 30) -> list[str]:
+    """Draw the trend as bars, one per point, with the month-end deadlines marked."""
+    marks: dict[date, list[str]] = {}
+    for check in deadlines:
+        verdict = "按期完成" if check.met else f"到期时完成 {check.closed_by_due}/{check.total}"
+        nearest = min(points, key=lambda p: (p.day < check.due, abs((p.day - check.due).days)))
+        marks.setdefault(nearest.day, []).append(f"◀ {check.group}({check.due})到期:{verdict}")
+    lines = []
+    for p in points:
+        filled = round(p.rate * width)
+        bar = "█" * filled + "░" * (width - filled)
+        note = "  " + ";".join(marks[p.day]) if p.day in marks else ""
+        lines.append(f"{p.day}  {bar} {_pct(p.rate):>6}  {p.closed}/{p.total}{note}")
+    return lines
+
+
+def _describe(detail: Detail) -> str:
+    """Say in sentences what was done for a measure, or where it stands."""
+    item, m = detail.item, detail.item.measure
+    owner = f"责任人:{item.owner}。" if item.owner else "责任人:未指定。"
+    if item.closed and detail.closing is not None:
+        e = detail.closing.event
+        kind = "长效机制已建立,已销号" if m.ongoing else "已完成整改并销号"
+        text = f"{kind}({e.date},{e.by})。"
+        if e.note:
+            text += f"整改情况:{e.note}。"
+        evidence = _evidence(detail.closing)
+        if evidence:
+            text += f"佐证材料:{'、'.join(evidence)}。"
+        if item.next_review:
+            text += f"上次复查 {item.last_review},下次应在 {item.next_review} 前复查"
+            text += "(已逾期)。" if item.review_due else "。"
+        return text + owner
+    if detail.progress is None and item.state == "not_started":
+        return f"尚无任何进展登记(未启动)。{owner}"
+    text = f"{STATE_LABELS[item.state]}。"
+    if item.state == "reopened" and detail.reopened is not None:
+        text += f"{detail.reopened.event.date} 因“{detail.reopened.event.note}”重新打开。"
+    if detail.progress is not None:
+        p = detail.progress.event
+        done = f"完成 {p.percent}%" if p.percent is not None else "未填报百分比"
+        text += f"进度:{done}({p.date} 登记)。现阶段成效:{p.note}。"
+        text += f"预计完成时间:{p.eta or '未填报'}。"
+    else:
+        text += "进度:尚无进展登记。现阶段成效:无。预计完成时间:未填报。"
+    return text + owner
+
+
+def _due_text(item: Item) -> str:
+    if item.due is None:
+        return item.measure.deadline
+    extended = f",原定 {item.original_due},已延期 {item.extensions} 次" if item.extensions else ""
+    return f"{item.measure.deadline},{item.due} 到期{extended}"
+
+
+def blocks(report: Report) -> list[Block]:
+    """Lay out the progress report the plan's 五(三) asks for."""
+    plan, s = report.plan, report.status
+    o = s.overall
+    dated = [d for d in report.details if d.item.due is not None]
+    ongoing = [d for d in report.details if d.item.measure.ongoing]
+    out: list[Block] = [
+        Heading(1, "整改工作进展情况报告"),
+        Paragraph(
+            f"方案:{plan.plan.title}({plan.plan.date})。"
+            + (f"依据:{plan.plan.basis}。" if plan.plan.basis else "")
+            + f"统计截至 {report.as_of}。"
+            + (f"账本头哈希:{report.head}。" if report.head else "账本尚无记录。")
+        ),
+        Heading(2, "一、总体情况"),
+        Bullets(
+            [
+                f"整改措施共 {o.total} 项,已销号 {o.closed} 项,整改完成率 {_pct(o.rate)}(已销号 ÷ 全部措施)。",
+                f"有明确时限的措施 {len(dated)} 项:已销号 {sum(d.item.closed for d in dated)} 项,"
+                f"已超期 {o.overdue} 项。",
+                f"长期坚持、持续推进的措施 {len(ongoing)} 项(单列,计入分母):已建立长效机制并销号 "
+                f"{sum(d.item.closed for d in ongoing)} 项,待复查 {o.review_due} 项。",
+                f"推进中 {sum(d.item.state == 'in_progress' for d in report.details)} 项,"
+                f"反弹 {sum(d.item.state == 'reopened' for d in report.details)} 项,"
+                f"未启动 {sum(d.item.state == 'not_started' for d in report.details)} 项。",
+            ]
+        ),
+        Table(
+            ["整改时限", "措施数", "已销号", "完成率", "已超期", "待复查"],
+            [
+                [
+                    t.key,
+                    str(t.total),
+                    str(t.closed),
+                    _pct(t.rate),
+                    str(t.overdue),
+                    str(t.review_due),
+                ]
+                for t in s.by_deadline
+            ],
+            [2, 1, 1, 1, 1, 1],
+        ),
+        Paragraph(f"完成率走势({'按周' if report.step == 'week' else '按月'}):"),
+        Chart(chart_lines(report.trend, report.deadlines)),
+    ]
+    for check in report.deadlines:
+        verdict = "按期完成" if check.met else "未按期完成"
+        out.append(
+            Paragraph(
+                f"{check.group}({check.due})到期的 {check.total} 项措施,到期时已销号 "
+                f"{check.closed_by_due} 项,{verdict};截至 {report.as_of} 已销号 {check.closed_now} 项。"
+            )
+        )
+    out.append(Heading(2, "二、各问题整改情况"))
+    tallies = {t.key: t for t in s.by_problem}
+    for problem in plan.problems:
+        t = tallies[str(problem.number)]
+        done = "该问题已完成整改。" if t.closed == t.total else ""
+        out.append(Heading(3, f"({chinese_numeral(problem.number)}){problem.title}"))
+        out.append(
+            Paragraph(f"{done}共 {t.total} 项措施,已销号 {t.closed} 项,已超期 {t.overdue} 项。")
+        )
+        for d in report.details:
+            if d.item.measure.problem != problem.number:
+                continue
+            m = d.item.measure
+            out.append(
+                Paragraph(
+                    f"措施 {m.id}({_due_text(d.item)};牵头:{'、'.join(m.lead) or '—'};"
+                    f"责任:{'、'.join(m.responsible)}):{_describe(d)}"
+                )
+            )
+    late = [d for d in report.details if d.item.overdue]
+    late.sort(key=lambda d: (d.item.due or date.max, d.item.measure.problem))
+    out.append(Heading(2, "三、超期事项"))
+    if late:
+        out.append(
+            Table(
+                ["编号", "整改时限", "到期日", "超期天数", "牵头科室", "责任科室", "责任人"],
+                [
+                    [
+                        d.item.measure.id,
+                        d.item.measure.deadline,
+                        str(d.item.due),
+                        str(d.item.days_overdue),
+                        "、".join(d.item.measure.lead) or "—",
+                        "、".join(d.item.measure.responsible),
+                        d.item.owner or "未指定",
+                    ]
+                    for d in late
+                ],
+                [1, 1.2, 1.6, 1, 1.8, 1.8, 1.2],
+            )
+        )
+    else:
+        out.append(Paragraph("无。"))
+    review = [d for d in report.details if d.item.review_due]
+    out.append(Heading(2, f"四、{REVIEW_GROUP}的长期措施"))
+    out.append(
+        Bullets(
+            [
+                f"措施 {d.item.measure.id}:上次复查或销号 {d.item.last_review or '无'},"
+                f"应在 {d.item.next_review} 前复查;责任人:{d.item.owner or '未指定'}。"
+                for d in review
+            ]
+        )
+        if review
+        else Paragraph("无。")
+    )
+    pending = [d for d in report.details if not d.item.closed]
+    pending.sort(key=lambda d: (d.item.due is None, d.item.due or date.max, d.item.measure.problem))
+    out.append(Heading(2, "五、下一步工作"))
+    out.append(
+        Bullets(
+            [
+                f"措施 {d.item.measure.id}({_due_text(d.item)},{STATE_LABELS[d.item.state]}):"
+                f"{'预计 ' + str(d.progress.event.eta) + ' 完成;' if d.progress and d.progress.event.eta else ''}"
+                f"责任人:{d.item.owner or '未指定'}。"
+                for d in pending
+            ]
+        )
+        if pending
+        else Paragraph("全部措施均已销号;长期措施按周期复查,巩固整改成效。")
+    )
+    return out

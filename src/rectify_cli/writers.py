@@ -1,0 +1,394 @@
+"""Write the documents an office exchanges: Markdown and Word reports, the Excel 台账, CSV.
+
+openpyxl and python-docx are imported only here, inside the functions that need them,
+so that no other command pays for loading them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Sequence
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import FileProblem
+from .reports import COLUMNS, Block, Bullets, Chart, Heading, Paragraph, Report, Row, Table
+
+if TYPE_CHECKING:
+    from .ledger import Entry
+
+A4_TEXT_WIDTH_CM = 16.0  # 21 cm less 2.5 cm margins either side
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write DATA to PATH whole or not at all: a temporary file beside it, then a rename."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise FileProblem(f"{path}: 无法写入({exc.strerror})") from None
+
+
+# ---------------------------------------------------------------------------- Markdown
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(blocks: list[Block]) -> str:
+    """Return the report as Markdown."""
+    out: list[str] = []
+    for block in blocks:
+        if isinstance(block, Heading):
+            out += ["#" * block.level + " " + block.text, ""]
+        elif isinstance(block, Paragraph):
+            out += [block.text, ""]
+        elif isinstance(block, Bullets):
+            out += [f"- {item}" for item in block.items] + [""]
+        elif isinstance(block, Table):
+            out.append("| " + " | ".join(map(_cell, block.headers)) + " |")
+            out.append("|" + "|".join(" --- " for _ in block.headers) + "|")
+            out += ["| " + " | ".join(map(_cell, row)) + " |" for row in block.rows]
+            out.append("")
+        elif isinstance(block, Chart):
+            out += ["```text", *block.lines, "```", ""]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+# ---------------------------------------------------------------------------- Word
+
+
+def _east_asian(style_or_run: Any, font: str) -> None:
+    """Set the font for Chinese text, which Word keeps apart from the Latin font."""
+    from docx.oxml.ns import qn
+
+    element = style_or_run.element
+    rpr = element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = rpr.makeelement(qn("w:rFonts"), {})
+        rpr.append(fonts)
+    fonts.set(qn("w:eastAsia"), font)
+
+
+def docx(blocks: list[Block], report: Report) -> bytes:
+    """Return the report as a Word document: Chinese fonts, A4, tables that fit the page."""
+    from docx import Document
+    from docx.shared import Cm, Pt, RGBColor
+
+    document = Document()
+    section = document.sections[0]
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    section.left_margin = section.right_margin = Cm(2.5)
+    section.top_margin = section.bottom_margin = Cm(2.5)
+    normal = document.styles["Normal"]
+    normal.font.name = "Times New Roman"
+    normal.font.size = Pt(12)
+    _east_asian(normal, "仿宋")
+    for level in (1, 2, 3):
+        style = document.styles[f"Heading {level}"]
+        style.font.name = "Times New Roman"
+        style.font.color.rgb = RGBColor(0, 0, 0)
+        style.font.size = Pt({1: 18, 2: 15, 3: 13}[level])
+        _east_asian(style, "黑体")
+    for block in blocks:
+        if isinstance(block, Heading):
+            document.add_heading(block.text, block.level)
+        elif isinstance(block, Paragraph):
+            document.add_paragraph(block.text)
+        elif isinstance(block, Bullets):
+            for item in block.items:
+                document.add_paragraph(item, style="List Bullet")
+        elif isinstance(block, Table):
+            table = document.add_table(rows=1, cols=len(block.headers))
+            table.style = "Table Grid"
+            table.autofit = False
+            total = sum(block.widths)
+            widths = [Cm(A4_TEXT_WIDTH_CM * w / total) for w in block.widths]
+            for n, cells in enumerate([block.headers, *block.rows]):
+                row = table.rows[0] if n == 0 else table.add_row()
+                for cell, text, width in zip(row.cells, cells, widths, strict=True):
+                    cell.width = width
+                    cell.text = text
+                    for run in cell.paragraphs[0].runs:
+                        run.font.size = Pt(10.5)
+                        run.font.bold = n == 0
+        elif isinstance(block, Chart):
+            for line in block.lines:
+                paragraph = document.add_paragraph()
+                paragraph.paragraph_format.space_before = paragraph.paragraph_format.space_after = (
+                    Pt(0)
+                )
+                run = paragraph.add_run(line)
+                run.font.name = "Consolas"
+                run.font.size = Pt(8)
+                _east_asian(run, "黑体")
+    moment = datetime.combine(report.as_of, time())
+    props = document.core_properties
+    props.title = f"整改工作进展情况报告({report.as_of})"
+    props.author = props.last_modified_by = "rectify"
+    props.created = props.modified = moment
+    props.revision = 1
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------- CSV and JSON
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def csv_text(rows: list[Row]) -> str:
+    """Return the 台账 as CSV, Chinese headers, dates as YYYY-MM-DD."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([header for header, _ in COLUMNS])
+    for row in rows:
+        writer.writerow([_plain(getattr(row, key)) or "" for _, key in COLUMNS])
+    return buffer.getvalue()
+
+
+def csv_bytes(rows: list[Row]) -> bytes:
+    """Return the CSV as UTF-8 with a byte-order mark, so that Excel on Windows reads Chinese."""
+    return "\ufeff".encode() + csv_text(rows).encode("utf-8")
+
+
+def rows_data(rows: list[Row]) -> list[dict[str, Any]]:
+    """Return the 台账 as JSON objects with English keys."""
+    return [
+        {key: _plain(getattr(row, key)) for _, key in COLUMNS} | {"overdue": row.overdue}
+        for row in rows
+    ]
+
+
+# ---------------------------------------------------------------------------- Excel
+
+
+WIDTHS = {
+    "id": 7,
+    "problem": 24,
+    "text": 60,
+    "lead": 16,
+    "responsible": 18,
+    "owner": 10,
+    "deadline": 10,
+    "due": 12,
+    "state": 14,
+    "progress": 40,
+    "evidence": 30,
+    "closed_on": 12,
+    "remarks": 32,
+}
+
+
+def xlsx(report: Report, rows: list[Row], entries: list[Entry], timezone: str) -> bytes:
+    """Return the 台账 as an Excel workbook: the rows, the full history, the rates with charts."""
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, LineChart, Reference
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    bold = Font(bold=True)
+    header_fill = PatternFill("solid", fgColor="DDEBF7")
+    late_fill = PatternFill("solid", fgColor="FFC7CE")
+    wrap = Alignment(wrap_text=True, vertical="top")
+
+    def header(sheet: Any, names: list[str], widths: list[float]) -> None:
+        """Write a bold, frozen header row; print landscape on A4, as wide as the page."""
+        sheet.append(names)
+        for n, width in enumerate(widths, start=1):
+            cell = sheet.cell(row=1, column=n)
+            cell.font, cell.fill, cell.alignment = bold, header_fill, wrap
+            sheet.column_dimensions[get_column_letter(n)].width = width
+        sheet.freeze_panes = "A2"
+        sheet.print_title_rows = "1:1"
+        sheet.page_setup.orientation = "landscape"
+        sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+        sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+
+    def fit_height(sheet: Any, row: int, values: Sequence[object], widths: list[float]) -> None:
+        """Make the row tall enough for its wrapped text: not every spreadsheet does it on opening."""
+        from rich.cells import cell_len
+
+        lines = max(
+            (
+                -(-cell_len(str(v)) // max(1, int(w) - 1))
+                for v, w in zip(values, widths, strict=True)
+                if v
+            ),
+            default=1,
+        )
+        sheet.row_dimensions[row].height = 15 * max(1, lines)
+
+    book = Workbook()
+    book.remove(book.worksheets[0])
+    ledger_sheet = book.create_sheet("台账")
+    header(ledger_sheet, [h for h, _ in COLUMNS], [WIDTHS[k] for _, k in COLUMNS])
+    widths = [float(WIDTHS[k]) for _, k in COLUMNS]
+    for row in rows:
+        cells = [getattr(row, key) or None for _, key in COLUMNS]
+        ledger_sheet.append(cells)
+        fit_height(ledger_sheet, ledger_sheet.max_row, cells, widths)
+        for n, (_, key) in enumerate(COLUMNS, start=1):
+            cell = ledger_sheet.cell(row=ledger_sheet.max_row, column=n)
+            cell.alignment = wrap
+            if key in ("due", "closed_on"):
+                cell.number_format = "yyyy-mm-dd"
+            if row.overdue:
+                cell.fill = late_fill
+    ledger_sheet.auto_filter.ref = ledger_sheet.dimensions
+
+    history = book.create_sheet("历史记录")
+    names = [
+        "登记时间",
+        "生效日期",
+        "编号",
+        "操作",
+        "登记人",
+        "说明",
+        "佐证材料",
+        "责任人",
+        "完成百分比",
+        "预计完成",
+        "延期至",
+        "批准人",
+        "行号",
+        "哈希",
+    ]
+    history_widths = [18.0, 12, 7, 14, 10, 40, 30, 10, 10, 12, 12, 10, 7, 20]
+    header(history, names, history_widths)
+    from zoneinfo import ZoneInfo
+
+    from .core import describe
+    from .reports import _evidence
+
+    zone = ZoneInfo(timezone)
+    for entry in entries:
+        e = entry.event
+        values: list[object] = [
+            e.recorded.astimezone(zone).replace(tzinfo=None),
+            e.date,
+            e.id,
+            describe(e),
+            e.by,
+            e.note or None,
+            ";".join(_evidence(entry)) or None,
+            e.owner,
+            e.percent,
+            e.eta,
+            e.to,
+            e.approved_by,
+            entry.line,
+            e.hash,
+        ]
+        history.append(values)
+        texts = [v if isinstance(v, str) else None for v in values]
+        texts[-1] = None  # the hash may run past its column
+        fit_height(history, history.max_row, texts, history_widths)
+        for n, fmt in (
+            (1, "yyyy-mm-dd hh:mm:ss"),
+            (2, "yyyy-mm-dd"),
+            (10, "yyyy-mm-dd"),
+            (11, "yyyy-mm-dd"),
+        ):
+            history.cell(row=history.max_row, column=n).number_format = fmt
+        for n in (4, 6, 7):
+            history.cell(row=history.max_row, column=n).alignment = wrap
+    history.auto_filter.ref = history.dimensions
+
+    rates = book.create_sheet("完成率")
+    rates.page_setup.orientation, rates.page_setup.paperSize = "landscape", rates.PAPERSIZE_A4
+    rates.page_setup.fitToWidth, rates.page_setup.fitToHeight = 1, 0
+    rates.sheet_properties.pageSetUpPr.fitToPage = True
+    rates.column_dimensions["A"].width = 36
+    for letter in "BCDEF":
+        rates.column_dimensions[letter].width = 10
+    top = 1
+    status = report.status
+    for title, tallies in (
+        ("按问题", status.by_problem),
+        ("按整改时限", status.by_deadline),
+        ("按科室", status.by_department),
+    ):
+        rates.cell(row=top, column=1, value=title).font = Font(bold=True, size=12)
+        for n, name in enumerate(
+            ["项目", "措施数", "已销号", "完成率", "已超期", "待复查"], start=1
+        ):
+            cell = rates.cell(row=top + 1, column=n, value=name)
+            cell.font, cell.fill = bold, header_fill
+        for r, t in enumerate(tallies, start=top + 2):
+            for n, value in enumerate(
+                [t.label, t.total, t.closed, t.rate, t.overdue, t.review_due], start=1
+            ):
+                rates.cell(row=r, column=n, value=value)
+            rates.cell(row=r, column=4).number_format = "0.0%"
+        first, last = top + 2, top + 1 + len(tallies)
+        chart = BarChart()
+        chart.type = "bar"
+        chart.title = f"完成率({title})"
+        chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
+        chart.y_axis.numFmt = "0%"
+        chart.legend = None
+        chart.add_data(
+            Reference(rates, min_col=4, min_row=top + 1, max_row=last), titles_from_data=True
+        )
+        chart.set_categories(Reference(rates, min_col=1, min_row=first, max_row=last))
+        chart.height, chart.width = 0.6 * len(tallies) + 3, 16
+        rates.add_chart(chart, f"H{top}")
+        top = max(last, top + round(chart.height * 2)) + 3  # a row is about half a centimetre
+
+    trend = book.create_sheet("进度趋势")
+    header(trend, ["日期", "已销号", "措施总数", "完成率"], [12, 10, 10, 10])
+    for point in report.trend:
+        trend.append([point.day, point.closed, point.total, point.rate])
+        trend.cell(row=trend.max_row, column=1).number_format = "yyyy-mm-dd"
+        trend.cell(row=trend.max_row, column=4).number_format = "0.0%"
+    line = LineChart()
+    line.title = "整改完成率走势"
+    line.y_axis.scaling.min, line.y_axis.scaling.max = 0, 1
+    line.y_axis.numFmt = "0%"
+    line.x_axis.number_format = "yyyy-mm-dd"
+    line.legend = None
+    line.add_data(
+        Reference(trend, min_col=4, min_row=1, max_row=trend.max_row), titles_from_data=True
+    )
+    line.set_categories(Reference(trend, min_col=1, min_row=2, max_row=trend.max_row))
+    line.height, line.width = 9, 18
+    for series in line.series:
+        series.smooth = False  # the rate moves in steps, one sign-off at a time
+    trend.add_chart(line, "F2")
+    below = trend.max_row + 2
+    trend.cell(row=below, column=1, value="各时限到期时的完成情况").font = Font(bold=True)
+    trend.append(["整改时限", "到期日", "措施数", "到期时已销号", "现已销号", "是否按期完成"])
+    for check in report.deadlines:
+        trend.append(
+            [
+                check.group,
+                check.due,
+                check.total,
+                check.closed_by_due,
+                check.closed_now,
+                "是" if check.met else "否",
+            ]
+        )
+        trend.cell(row=trend.max_row, column=2).number_format = "yyyy-mm-dd"
+
+    moment = datetime.combine(report.as_of, time())
+    book.properties.creator = book.properties.lastModifiedBy = "rectify"
+    book.properties.title = f"{report.plan.plan.title}整改台账"
+    book.properties.created = book.properties.modified = moment
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
