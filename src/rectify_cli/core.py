@@ -30,6 +30,9 @@ STATE_LABELS: dict[str, str] = {
 }
 REVIEW_GROUP = "待复查"
 _CODE = {action: n for n, action in enumerate(ACTIONS)}
+_CLOSE, _REOPEN, _ASSIGN, _PROGRESS, _EXTEND, _REVIEW = (
+    _CODE[a] for a in ("close", "reopen", "assign", "progress", "extend", "review")
+)
 
 
 @dataclass(frozen=True)
@@ -124,21 +127,18 @@ def _item(
             next_review=_next_review(measure, plan.plan.date, None),
         )
 
-    def last(action: Action) -> int | None:
-        return latest.get((_CODE[action], code))
-
     def day(i: int) -> date:
         return date.fromordinal(m.date[i])
 
+    closing, reopening, progress = (latest.get((a, code)) for a in (_CLOSE, _REOPEN, _PROGRESS))
+    extension, assignment, review = (latest.get((a, code)) for a in (_EXTEND, _ASSIGN, _REVIEW))
     state: State = "not_started"
-    closing, reopening, progress = last("close"), last("reopen"), last("progress")
     if closing is not None and (reopening is None or m.key(closing) > m.key(reopening)):
         state = "closed"
     elif reopening is not None:
         state = "reopened"
     elif progress is not None:
         state = "in_progress"
-    extension, assignment, review = last("extend"), last("assign"), last("review")
     reviewed = max((i for i in (closing, review) if i is not None), key=m.key, default=None)
     last_review = day(reviewed) if reviewed is not None else None
     return Item(
@@ -147,7 +147,7 @@ def _item(
         state=state,
         original_due=original,
         due=date.fromordinal(m.until[extension]) if extension is not None else original,
-        extensions=counts.get((_CODE["extend"], code), 0),
+        extensions=counts.get((_EXTEND, code), 0),
         owner=m.names[m.owner[assignment]] if assignment is not None else None,
         closed_on=day(closing) if state == "closed" and closing is not None else None,
         closed_by=m.names[m.by[closing]] if state == "closed" and closing is not None else None,
