@@ -24,6 +24,22 @@ def ok(result: Result) -> Result:
     return result
 
 
+def test_every_change_can_answer_in_json(run: Callable[..., Result]) -> None:
+    entry = run(
+        "extend", "4.1", "--to", "2023-11-30", "--reason", "延后", "--date", "2023-10-20", "--json"
+    ).json()
+    assert (entry["line"], entry["action"], entry["to"], entry["note"]) == (
+        3,
+        "extend",
+        "2023-11-30",
+        "延后",
+    )
+    assert len(entry["hash"]) == 64 and entry["prev"] == []
+    second = run("assign", "4.1", "--owner", "赵磊", "--date", "2023-10-21", "--json").json()
+    assert second["line"] == 4 and second["prev"] == [entry["hash"]]
+    assert run("log", "--json").json() == [entry, second]
+
+
 def test_assign_and_reassign_keep_history(run: Callable[..., Result]) -> None:
     ok(run("assign", "4.1", "--owner", "赵磊", "--date", "2023-09-25"))
     ok(run("assign", "4.1", "--owner", "钱敏", "--date", "2023-10-10"))

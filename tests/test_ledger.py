@@ -36,7 +36,7 @@ def event(mid: str = "3.2", action: str = "close", note: str = "", day: int = 5)
 
 
 def add(path: Path, e: Event) -> Event:
-    return append(path, lambda _: e)
+    return append(path, lambda _: e).event
 
 
 def test_missing_file_is_an_empty_ledger(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from .errors import EXIT_ERROR, EXIT_OVERDUE, DataInvalid, RectifyError, Refused
 
 if TYPE_CHECKING:
     from .events import Event, Evidence
-    from .ledger import Ledger
+    from .ledger import Entry, Ledger
     from .plan import Measure, Plan
 
 
@@ -461,6 +461,7 @@ def close(
     evidence: EvidenceOption = None,
     files: FileOption = None,
     on: DateOption = None,
+    json_: JsonOption = False,
     plan: PlanOption = None,
     ledger: LedgerOption = None,
 ) -> None:
@@ -468,13 +469,17 @@ def close(
 
     示例:rectify close 3.2 --note "已建立常态化监督机制" --evidence "局发〔2023〕12号" --file 纪要.pdf
     """
-    measure, event = _record(
+    measure, entry = _record(
         measure_id, by, on, plan, ledger,
         lambda p, book, m, r, proof: core.close(p, book, m, r, note.strip(), proof),
         evidence, files,
     )  # fmt: skip
     kind = "销号(长效机制已建立)" if measure.ongoing else "销号"
-    typer.echo(f"已{kind}:措施 {measure.id}(生效日期 {event.date},登记人 {event.by})。")
+    _done(
+        entry,
+        f"已{kind}:措施 {measure.id}(生效日期 {entry.event.date},登记人 {entry.event.by})。",
+        json_,
+    )
 
 
 @app.command()
@@ -485,6 +490,7 @@ def reopen(
     ],
     by: ByOption = None,
     on: DateOption = None,
+    json_: JsonOption = False,
     plan: PlanOption = None,
     ledger: LedgerOption = None,
 ) -> None:
@@ -492,7 +498,7 @@ def reopen(
 
     示例:rectify reopen 3.2 --reason "复查发现仍有运动式执法"
     """
-    measure, event = _record(
+    measure, entry = _record(
         measure_id,
         by,
         on,
@@ -500,7 +506,11 @@ def reopen(
         ledger,
         lambda p, book, m, r, _: core.reopen(p, book, m, r, reason),
     )
-    typer.echo(f"已重新打开:措施 {measure.id}(生效日期 {event.date},登记人 {event.by})。")
+    _done(
+        entry,
+        f"已重新打开:措施 {measure.id}(生效日期 {entry.event.date},登记人 {entry.event.by})。",
+        json_,
+    )
 
 
 @app.command()
@@ -509,6 +519,7 @@ def assign(
     owner: Annotated[str, typer.Option("--owner", help="责任人姓名(必填)")],
     by: ByOption = None,
     on: DateOption = None,
+    json_: JsonOption = False,
     plan: PlanOption = None,
     ledger: LedgerOption = None,
 ) -> None:
@@ -516,10 +527,14 @@ def assign(
 
     示例:rectify assign 3.2 --owner 王芳
     """
-    measure, event = _record(
+    measure, entry = _record(
         measure_id, by, on, plan, ledger, lambda p, book, m, r, _: core.assign(p, book, m, r, owner)
     )
-    typer.echo(f"已指定:措施 {measure.id} 的责任人为 {event.owner}(生效日期 {event.date})。")
+    _done(
+        entry,
+        f"已指定:措施 {measure.id} 的责任人为 {entry.event.owner}(生效日期 {entry.event.date})。",
+        json_,
+    )
 
 
 @app.command()
@@ -536,6 +551,7 @@ def progress(
     files: FileOption = None,
     by: ByOption = None,
     on: DateOption = None,
+    json_: JsonOption = False,
     plan: PlanOption = None,
     ledger: LedgerOption = None,
 ) -> None:
@@ -544,12 +560,16 @@ def progress(
     示例:rectify progress 4.1 --note "已公布投诉电话,建档 12 件" --percent 60 --eta 2023-11-30
     """
     expected = parse_date(eta, "--eta") if eta else None
-    measure, event = _record(
+    measure, entry = _record(
         measure_id, by, on, plan, ledger,
         lambda p, book, m, r, proof: core.progress(p, book, m, r, note, percent, expected, proof),
         evidence, files,
     )  # fmt: skip
-    typer.echo(f"已登记进展:措施 {measure.id}(生效日期 {event.date},登记人 {event.by})。")
+    _done(
+        entry,
+        f"已登记进展:措施 {measure.id}(生效日期 {entry.event.date},登记人 {entry.event.by})。",
+        json_,
+    )
 
 
 @app.command()
@@ -562,6 +582,7 @@ def extend(
     ] = None,
     by: ByOption = None,
     on: DateOption = None,
+    json_: JsonOption = False,
     plan: PlanOption = None,
     ledger: LedgerOption = None,
 ) -> None:
@@ -570,11 +591,15 @@ def extend(
     示例:rectify extend 7.1 --to 2023-12-31 --reason "证件系统升级" --approved-by 李局长
     """
     new_due = parse_date(to, "--to")
-    measure, event = _record(
+    measure, entry = _record(
         measure_id, by, on, plan, ledger,
         lambda p, book, m, r, _: core.extend(p, book, m, r, new_due, reason, approved_by),
     )  # fmt: skip
-    typer.echo(f"已延期:措施 {measure.id} 的完成时限延至 {event.to}(生效日期 {event.date})。")
+    _done(
+        entry,
+        f"已延期:措施 {measure.id} 的完成时限延至 {entry.event.to}(生效日期 {entry.event.date})。",
+        json_,
+    )
 
 
 @app.command()
@@ -585,6 +610,7 @@ def review(
     files: FileOption = None,
     by: ByOption = None,
     on: DateOption = None,
+    json_: JsonOption = False,
     plan: PlanOption = None,
     ledger: LedgerOption = None,
 ) -> None:
@@ -594,12 +620,16 @@ def review(
 
     示例:rectify review 1.2 --note "三季度已听取法治工作汇报" --file 会议纪要.pdf
     """
-    measure, event = _record(
+    measure, entry = _record(
         measure_id, by, on, plan, ledger,
         lambda p, book, m, r, proof: core.review(p, book, m, r, note, proof),
         evidence, files,
     )  # fmt: skip
-    typer.echo(f"已登记复查:措施 {measure.id}(生效日期 {event.date},登记人 {event.by})。")
+    _done(
+        entry,
+        f"已登记复查:措施 {measure.id}(生效日期 {entry.event.date},登记人 {entry.event.by})。",
+        json_,
+    )
 
 
 @app.command()
@@ -655,6 +685,11 @@ def _request(session: Session, by: str | None, on: str | None) -> core.Request:
 Change = Callable[["Plan", "Ledger", "Measure", core.Request, tuple["Evidence", ...]], "Event"]
 
 
+def _done(entry: Entry, message: str, json_: bool) -> None:
+    """Say what was recorded: a sentence, or the event as JSON (the format of `log --json`)."""
+    typer.echo(render.to_json(render.entry_data(entry)) if json_ else message)
+
+
 def _record(
     measure_id: str,
     by: str | None,
@@ -664,7 +699,7 @@ def _record(
     change: Change,
     evidence: list[str] | None = None,
     files: list[Path] | None = None,
-) -> tuple[Measure, Event]:
+) -> tuple[Measure, Entry]:
     """Append the event CHANGE makes for measure MEASURE_ID, judged on the ledger under its lock."""
     from .ledger import append
 
@@ -677,10 +712,10 @@ def _record(
         return change(session.plan, book, measure, request, proof)
 
     files_ = session.files
-    event = append(
+    entry = append(
         files_.ledger, build, create_folder=files_.ledger_source == DEFAULT, cache=cache_folder()
     )
-    return measure, event
+    return measure, entry
 
 
 StepOption = Annotated[

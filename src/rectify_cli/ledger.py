@@ -404,8 +404,8 @@ def append(
     *,
     create_folder: bool = False,
     cache: Path | None = None,
-) -> Event:
-    """Append the event BUILD makes from the current ledger, under the ledger's lock.
+) -> Entry:
+    """Append the event BUILD makes from the current ledger, under the ledger's lock; return it.
 
     BUILD sees the ledger as it is once the lock is held, so two writers never both
     decide on a stale state. It raises to refuse; then nothing is written.
@@ -439,7 +439,7 @@ def append(
             marks.add(mark_of(number, offset, event))
             extra = {"tips": [hashed], "unchained": None, "lines": number}
             save_marks(cache, path, after, __version__, marks, extra)
-        return event.model_copy(update={"prev": ledger.tips, "hash": hashed})
+        return Entry(number, event.model_copy(update={"prev": ledger.tips, "hash": hashed}))
 
 
 def create_empty(path: Path) -> None:
