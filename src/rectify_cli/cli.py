@@ -40,7 +40,7 @@ app = typer.Typer(
     name="rectify",
     help=(
         "整改台账:签收销号、查看完成率、列出超期事项。\n\n"
-        "退出码:0 成功;1 有超期事项(仅 overdue);2 出错(用法、数据或编号有误)。"
+        "退出码:0 成功;1 有超期或待复查的事项(仅 overdue);2 出错(用法、数据、编号有误或操作被拒绝)。"
     ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
