@@ -1027,7 +1027,7 @@ def init(
 
 @app.command()
 def where(plan: PlanOption = None, ledger: LedgerOption = None) -> None:
-    """显示当前使用的计划文件和账本文件,以及它们从何而来。
+    """显示当前使用的计划文件、账本文件和缓存文件夹,以及它们从何而来。
 
     示例:rectify where
     """
@@ -1035,6 +1035,7 @@ def where(plan: PlanOption = None, ledger: LedgerOption = None) -> None:
     ledger_state = "已存在" if files.ledger.exists() else "尚不存在,首次销号时创建"
     typer.echo(f"计划:{files.plan}({files.plan_source})")
     typer.echo(f"账本:{files.ledger}({files.ledger_source},{ledger_state})")
+    typer.echo(f"缓存:{cache_folder()}(可随时删除)")
 
 
 def main() -> None:
