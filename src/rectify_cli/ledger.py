@@ -329,7 +329,8 @@ def digest(content: dict[str, Any]) -> str:
 
 def encode(event: Event, prev: tuple[str, ...]) -> tuple[str, str]:
     """Return the ledger line for EVENT chained after PREV (newline included) and its hash."""
-    content = event.model_dump(mode="json", exclude_defaults=True, exclude={"prev", "hash"})
+    # every line carries note and evidence, even empty; fields of other actions are left out
+    content = event.model_dump(mode="json", exclude_none=True, exclude={"prev", "hash"})
     content["prev"] = list(prev)
     content["hash"] = digest(content)
     line = json.dumps(content, ensure_ascii=False, separators=(", ", ": "))
