@@ -39,7 +39,7 @@ app = typer.Typer(
     cls=RectifyGroup,
     name="rectify",
     help=(
-        "整改台账:签收销号、查看完成率、列出超期事项。\n\n"
+        "整改台账:销号、进展、延期、复查,完成率、超期清单和进展报告。\n\n"
         "退出码:0 成功;1 有超期或待复查的事项(仅 overdue);2 出错(用法、数据、编号有误或操作被拒绝)。"
     ),
     no_args_is_help=True,
@@ -254,7 +254,7 @@ def main_options(
         typer.Option("--version", "-V", help="显示版本号并退出", callback=_version, is_eager=True),
     ] = False,
 ) -> None:
-    """整改台账:签收销号、查看完成率、列出超期事项。"""
+    """整改台账:销号、进展、延期、复查,完成率、超期清单和进展报告。"""
 
 
 @app.command()
