@@ -11,14 +11,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal
 
+from .actions import ACTION_LABELS, ACTIONS
 from .errors import DataInvalid, Diagnostic, Refused
-from .events import ACTION_LABELS, ACTIONS, Event, Evidence
 from .index import ANY, Marks
 from .ledger import Ledger
 from .plan import ONGOING, OTHER_DATES, Measure, Plan, add_months, deadline_group
 
 if TYPE_CHECKING:
-    from .events import Action
+    from .actions import Action
+    from .events import Event, Evidence
 
 State = Literal["not_started", "in_progress", "closed", "reopened"]
 
@@ -401,6 +402,8 @@ def current(plan: Plan, ledger: Ledger, measure: Measure) -> Item:
 
 
 def _event(measure: Measure, request: Request, action: Action, **fields: object) -> Event:
+    from .events import Event
+
     return Event.model_validate(
         {
             "recorded": request.now,

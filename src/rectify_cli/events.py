@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal, get_args
+from typing import Annotated
 
 from pydantic import (
     AwareDatetime,
@@ -15,19 +15,8 @@ from pydantic import (
     model_validator,
 )
 
+from .actions import ACTION_LABELS, Action
 from .plan import Text
-
-Action = Literal["close", "reopen", "assign", "progress", "extend", "review"]
-ACTIONS: tuple[Action, ...] = get_args(Action)  # the index of an action is its code in the index
-
-ACTION_LABELS: dict[str, str] = {
-    "close": "销号",
-    "reopen": "重新打开(反弹)",
-    "assign": "指定责任人",
-    "progress": "进展",
-    "extend": "延期",
-    "review": "复查",
-}
 
 # For each action: the fields it must have, and the optional fields it may have.
 _REQUIRED: dict[str, frozenset[str]] = {

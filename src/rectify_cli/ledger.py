@@ -45,7 +45,7 @@ class Entry:
 
 def mark_of(line: int, offset: int, event: Event) -> Mark:
     """Return the marks replay needs of EVENT on LINE."""
-    from .events import ACTIONS
+    from .actions import ACTIONS
 
     until = event.to or event.eta
     return Mark(

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from . import core
+from .actions import ACTIONS
 from .core import REVIEW_GROUP, STATE_LABELS, Item, Status
-from .events import ACTIONS, Evidence
 from .ledger import Entry, Ledger
 from .plan import Plan, add_months, chinese_numeral, deadline_group
+
+if TYPE_CHECKING:
+    from .events import Evidence
 
 Step = Literal["week", "month"]
 
