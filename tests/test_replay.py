@@ -78,9 +78,8 @@ def test_replay_matches_the_obvious_replay(
             assert (items[mid].state, items[mid].closed_on) == (state, closed_on)
 
 
-def test_a_hand_edit_is_seen_despite_the_cache(tmp_path: Path) -> None:
-    plan = load_plan(write(tmp_path / "plan.yaml", SMALL_PLAN))
-    path = tmp_path / "ledger.yaml"
+def one_sign_off() -> str:
+    """Return the ledger line of one sign-off of 1.1 on 2023-10-01."""
     event = Event(
         recorded=datetime(2023, 10, 1, 9, tzinfo=CST),
         date=date(2023, 10, 1),
@@ -88,7 +87,13 @@ def test_a_hand_edit_is_seen_despite_the_cache(tmp_path: Path) -> None:
         action="close",
         by="甲",
     )
-    line, _ = encode(event, ())
+    return encode(event, ())[0]
+
+
+def test_a_hand_edit_is_seen_despite_the_cache(tmp_path: Path) -> None:
+    plan = load_plan(write(tmp_path / "plan.yaml", SMALL_PLAN))
+    path = tmp_path / "ledger.yaml"
+    line = one_sign_off()
     path.write_text(HEADER + line, encoding="utf-8")
     cache = tmp_path / "cache"
     assert core.replay(plan, read_ledger(path, cache), date(2023, 10, 2))[0].state == "closed"
@@ -99,14 +104,7 @@ def test_a_hand_edit_is_seen_despite_the_cache(tmp_path: Path) -> None:
 
 def test_a_corrupt_cache_is_ignored(tmp_path: Path) -> None:
     path = tmp_path / "ledger.yaml"
-    event = Event(
-        recorded=datetime(2023, 10, 1, 9, tzinfo=CST),
-        date=date(2023, 10, 1),
-        id="1.1",
-        action="close",
-        by="甲",
-    )
-    path.write_text(HEADER + encode(event, ())[0], encoding="utf-8")
+    path.write_text(HEADER + one_sign_off(), encoding="utf-8")
     cache = tmp_path / "cache"
     read_ledger(path, cache)
     for file in cache.iterdir():
