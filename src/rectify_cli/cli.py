@@ -734,17 +734,22 @@ def _step(text: str) -> Literal["week", "month"]:
     raise Refused(f"--step 的值“{text}”无效,应为 week(按周)或 month(按月)")
 
 
-def _report(session: Session, as_of: str | None, step: str) -> Any:
-    """Build the report data, quoting the ledger's head hash once its chain is verified."""
+def _report(session: Session, as_of: str | None, step: str) -> tuple[Any, Ledger]:
+    """Build the report data from the ledger itself, never a cache, once its chain verifies.
+
+    Return the report and the ledger it was built from.
+    """
+    from .ledger import read_ledger
     from .ledger import verify as check_chain
     from .reports import build
 
     chain = check_chain(session.files.ledger)
     if chain.problems:
         raise DataInvalid(list(chain.problems))
-    return build(
-        session.plan, session.ledger, session.as_of(as_of), chain.head or None, _step(step)
-    )
+    book = read_ledger(session.files.ledger)
+    core.check_ids(session.plan, book)
+    day = session.as_of(as_of)
+    return build(session.plan, book, day, chain.head or None, _step(step)), book
 
 
 def _save(path: Path, data: bytes) -> None:
@@ -776,7 +781,7 @@ def report(
     if form not in ("md", "docx"):
         raise Refused(f"--format 的值“{form}”无效,应为 md 或 docx")
     session = open_session(plan, ledger)
-    data = _report(session, as_of, step)
+    data, _ = _report(session, as_of, step)
     laid_out = blocks(data)
     if form == "md" and output is None:
         typer.echo(markdown(laid_out), nl=False)
@@ -807,10 +812,10 @@ def export(
     if form not in ("xlsx", "csv", "json"):
         raise Refused(f"--format 的值“{form}”无效,应为 xlsx、csv 或 json")
     session = open_session(plan, ledger)
-    data = _report(session, as_of, step)
+    data, book = _report(session, as_of, step)
     table = rows(data)
     if form == "xlsx":
-        entries = [session.ledger.entry(i) for i in core.audit_log(session.ledger)]
+        entries = [book.entry(i) for i in core.audit_log(book)]
         content = xlsx(data, table, entries, session.plan.plan.timezone)
         _save(output or Path(f"整改台账-{data.as_of}.xlsx"), content)
     elif form == "csv":
