@@ -4,7 +4,7 @@ A ledger of 100,000 events takes seconds to parse and validate; replaying it nee
 each event's measure, dates, action and author. `Marks` keeps those in compact arrays.
 The cache stores them next to the file's identity (size, modification time, inode): it
 is used only while the ledger file is exactly as it was when the cache was written, and
-it is rewritten after every append. `check` and `verify` never use it. Deleting the
+it is rewritten after every append. check, verify, report and export never use it. Deleting the
 cache folder is always safe.
 """
 
