@@ -15,7 +15,6 @@ import json
 import os
 import sys
 from array import array
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -156,14 +155,6 @@ class Marks:
     def key(self, i: int) -> tuple[int, int, int]:
         """Return the order in which event I takes effect: date, then recording time, then line."""
         return (self.date[i], self.moment[i], self.line[i])
-
-    @classmethod
-    def of(cls, marks: Iterable[Mark]) -> Marks:
-        """Build columns from MARKS."""
-        built = cls()
-        for mark in marks:
-            built.add(mark)
-        return built
 
 
 Identity = tuple[int, int, int, int]

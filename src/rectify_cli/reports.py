@@ -30,7 +30,6 @@ class Detail:
     item: Item
     closing: Entry | None  # the sign-off in force
     progress: Entry | None  # the latest progress entry
-    review: Entry | None  # the latest review
     reopened: Entry | None  # the latest reopening
 
 
@@ -99,7 +98,6 @@ def build(plan: Plan, ledger: Ledger, as_of: date, head: str | None, step: Step 
             item,
             latest(item, "close") if item.closed else None,
             latest(item, "progress"),
-            latest(item, "review"),
             latest(item, "reopen"),
         )
         for item in items
