@@ -3,20 +3,39 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from importlib.metadata import distribution
 from pathlib import Path
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from rectify_cli import cli
-
 REPO = Path(__file__).resolve().parents[1]
 PLAN_TEXT = REPO / "data" / "rectification-plan.txt"
+
+
+def _editable() -> bool:
+    """Tell whether rectify is installed in editable (development) mode."""
+    url = distribution("rectify").read_text("direct_url.json") or "{}"
+    return bool(json.loads(url).get("dir_info", {}).get("editable"))
+
+
+# `python -m pytest` puts the working folder first on sys.path, where the checkout's
+# rectify_cli would hide the installed one. Unless the install is editable, test what
+# was installed, as a user gets it (the src layout's guarantee, kept in a flat layout).
+if not _editable():
+    sys.path[:] = [p for p in sys.path if Path(p or os.curdir).resolve() != REPO]
+
+from rectify_cli import workspace  # noqa: E402
+from rectify_cli.cli import app  # noqa: E402
+
+INSTALLED_FROM_CHECKOUT = _editable()
 
 
 @dataclass
@@ -50,7 +69,7 @@ def run() -> Callable[..., Result]:
     runner = CliRunner()
 
     def invoke(*args: str) -> Result:
-        outcome = runner.invoke(cli.app, list(args), catch_exceptions=False)
+        outcome = runner.invoke(app, list(args), catch_exceptions=False)
         return Result(outcome.exit_code, outcome.stdout, outcome.stderr)
 
     return invoke
@@ -62,7 +81,7 @@ def at(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
 
     def set_clock(moment: str) -> None:
         fixed = datetime.fromisoformat(moment)
-        monkeypatch.setattr(cli, "clock", lambda: fixed.astimezone(timezone.utc))
+        monkeypatch.setattr(workspace, "clock", lambda: fixed.astimezone(timezone.utc))
 
     return set_clock
 

@@ -321,6 +321,6 @@ def test_the_ledger_reader_returns_a_ledger_or_a_rectify_error(lines: list[bytes
 
 
 def test_the_real_plan_still_loads(tmp_path: Path) -> None:
-    from rectify_cli.cli import embedded_plan
+    from rectify_cli.workspace import embedded_plan
 
     assert len(list(load_plan(embedded_plan()).measures)) == 21

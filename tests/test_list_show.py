@@ -7,7 +7,10 @@ from typing import Any
 
 import pytest
 
-from .conftest import Result, assert_golden
+from rectify_cli.plan import load_plan
+from rectify_cli.workspace import embedded_plan
+
+from .conftest import Result
 
 
 def ids(result: Result) -> list[str]:
@@ -52,11 +55,6 @@ def test_list_refuses_two_states(run: Callable[..., Result]) -> None:
     assert run("list", "--open", "--closed").exit_code == 2
 
 
-def test_list_plain_golden(run: Callable[..., Result]) -> None:
-    run("close", "3.2", "--date", "2023-10-05")
-    assert_golden("list.txt", run("list", "--as-of", "2023-11-01").stdout)
-
-
 def test_show_full_text_and_history(run: Callable[..., Result]) -> None:
     run(
         "close",
@@ -73,8 +71,10 @@ def test_show_full_text_and_history(run: Callable[..., Result]) -> None:
     result = run("show", "３．２", "--as-of", "2023-11-01")
     assert result.exit_code == 0
     text = result.stdout
+    joined = "".join(line.strip() for line in text.splitlines())
     assert "措施 3.2  已销号(截至 2023-11-01)" in text
-    assert "严禁粗暴执法、过度执法、简单执法。" in text  # the whole text, not cut
+    measure = load_plan(embedded_plan()).measure("3.2").text
+    assert measure in joined and measure.endswith("简单执法。")  # the whole text, not cut
     assert "整改时限:长期坚持(到期日:无固定期限)" in text
     assert (
         "2023-10-05 销号 由 王五" in text and "说明:已建立机制" in text and "佐证:会议纪要" in text

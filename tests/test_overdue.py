@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .conftest import Result, assert_golden
+from .conftest import Result
 
 
 def test_overdue_groups_oldest_first_with_exit_1(run: Callable[..., Result]) -> None:
@@ -53,11 +53,3 @@ def test_cron_at_half_past_midnight_beijing_sees_9_month_end_overdue(
     assert [i["id"] for i in items] == ["1.5", "5.1"]
     at("2023-09-30T15:59:00+00:00")
     assert run("overdue").exit_code == 0
-
-
-def test_overdue_plain_golden(run: Callable[..., Result]) -> None:
-    run("close", "4.1", "--date", "2023-10-20")
-    result = run("overdue", "--as-of", "2023-11-15")
-    assert result.exit_code == 1
-    assert "\x1b" not in result.stdout
-    assert_golden("overdue.txt", result.stdout)

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from rectify_cli.cli import embedded_plan
 from rectify_cli.plan import Plan, chinese_numeral, load_plan
+from rectify_cli.workspace import embedded_plan
 
 from .conftest import PLAN_TEXT
 

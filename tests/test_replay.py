@@ -72,7 +72,7 @@ def test_replay_matches_the_obvious_replay(
     as_of = START + timedelta(days=probe)
     cache = tmp_path / "cache"
     for ledger in (read_ledger(path), read_ledger(path, cache), read_ledger(path, cache)):
-        items = {i.measure.id: i for i in core.replay(plan, ledger, as_of)}
+        items = {i.measure.id: i for i in core.replay(plan, ledger.index, as_of)}
         for mid in ("1.1", "1.2", "2.1"):
             state, closed_on = oracle(written, mid, as_of)
             assert (items[mid].state, items[mid].closed_on) == (state, closed_on)
@@ -96,9 +96,9 @@ def test_a_hand_edit_is_seen_despite_the_cache(tmp_path: Path) -> None:
     line = one_sign_off()
     path.write_text(HEADER + line, encoding="utf-8")
     cache = tmp_path / "cache"
-    assert core.replay(plan, read_ledger(path, cache), date(2023, 10, 2))[0].state == "closed"
+    assert core.replay(plan, read_ledger(path, cache).index, date(2023, 10, 2))[0].state == "closed"
     path.write_text(HEADER + line.replace('"1.1"', '"1.2"'), encoding="utf-8")
-    items = core.replay(plan, read_ledger(path, cache), date(2023, 10, 2))
+    items = core.replay(plan, read_ledger(path, cache).index, date(2023, 10, 2))
     assert [i.state for i in items] == ["not_started", "closed", "not_started"]
 
 

@@ -197,7 +197,7 @@ def test_excel_ledger(run: Callable[..., Result], history: Path, tmp_path: Path)
         "FFC7CE"
     )
     assert rows["1.5"][0].fill.fgColor.rgb in ("00000000", None)
-    assert rows["5.1"][10].value.startswith("纪要.pdf(SHA-256 ")
+    assert rows["5.1"][10].value.startswith("纪要.pdf(12 字节,SHA-256 ")
     assert rows["3.1"][2].alignment.wrap_text
     events = list(book["历史记录"].iter_rows(min_row=2, values_only=True))
     assert (

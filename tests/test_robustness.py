@@ -49,7 +49,7 @@ def _reader(path: str, stop: str, out: str) -> None:
     while not Path(stop).exists() or reads == 0:
         try:
             ledger = read_ledger(Path(path))
-            assert all(len(ledger.mark(i).id) >= 3 for i in range(len(ledger)))
+            assert all(len(ledger.index.name(c) or "") >= 3 for c in ledger.index.id)
             reads += 1
         except RectifyError as exc:
             failures += 1
@@ -223,7 +223,7 @@ def test_a_reader_waits_for_a_writer_caught_mid_line(tmp_path: Path) -> None:
     assert not path.read_bytes().endswith(b"\n")  # the reader below starts on a half line
     ledger = read_ledger(path)
     assert holder.wait(30) == 0
-    assert [ledger.mark(i).id for i in range(len(ledger))] == ["1.1", "1.2"]
+    assert [ledger.index.name(c) for c in ledger.index.id] == ["1.1", "1.2"]
 
 
 def test_a_full_disk_leaves_the_ledger_as_it_was(

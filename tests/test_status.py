@@ -3,18 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from io import StringIO
-from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
-from rectify_cli import core, render
-from rectify_cli.cli import embedded_plan
-from rectify_cli.ledger import read_ledger
-from rectify_cli.plan import load_plan
-
-from .conftest import Result, assert_golden
+from .conftest import Result
 
 
 def close_some(run: Callable[..., Result]) -> None:
@@ -60,24 +51,6 @@ def test_as_of_counts_only_events_in_effect(run: Callable[..., Result]) -> None:
     assert (late["closed"], late["overdue"]) == (1, 1)  # 5.1 is due 9-30, signed off only 10-09
     end: Any = run("status", "--json", "--as-of", "2024-01-01").json()
     assert (end["closed"], end["overdue"]) == (4, 9)
-
-
-def test_status_plain_golden(run: Callable[..., Result]) -> None:
-    close_some(run)
-    result = run("status", "--as-of", "2023-11-01")
-    assert result.exit_code == 0
-    assert "\x1b" not in result.stdout and "│" not in result.stdout
-    assert_golden("status.txt", result.stdout)
-
-
-def test_status_table_golden(run: Callable[..., Result], isolated: Path) -> None:
-    close_some(run)
-    plan = load_plan(embedded_plan())
-    items = core.replay(plan, read_ledger(isolated), __import__("datetime").date(2023, 11, 1))
-    out = StringIO()
-    console = Console(file=out, width=100, color_system=None, force_terminal=False)
-    render.status_table(console, plan, core.status(plan, items))
-    assert_golden("status-table.txt", out.getvalue())
 
 
 def test_bad_as_of(run: Callable[..., Result]) -> None:

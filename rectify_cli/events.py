@@ -5,18 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import (
-    AwareDatetime,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StrictInt,
-    StrictStr,
-    model_validator,
-)
+from pydantic import AwareDatetime, Field, StrictInt, StrictStr, model_validator
 
 from .actions import ACTION_LABELS, Action
-from .plan import Text
+from .plan import Model, Text
 
 # For each action: the fields it must have, and the optional fields it may have.
 _REQUIRED: dict[str, frozenset[str]] = {
@@ -46,11 +38,7 @@ _FIELD_LABELS = {
 }
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Evidence(_Model):
+class Evidence(Model):
     """One piece of evidence (佐证材料): a description, or a file with its size and digest."""
 
     text: Text | None = None
@@ -67,7 +55,7 @@ class Evidence(_Model):
         return self
 
 
-class Event(_Model):
+class Event(Model):
     """One thing that happened to a measure, as recorded in the ledger."""
 
     recorded: AwareDatetime

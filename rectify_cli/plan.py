@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import DataInvalid, Diagnostic, UnknownMeasure
+from .errors import DataInvalid, Diagnostic, Refused, UnknownMeasure
 
 if TYPE_CHECKING:
     from .yamlsource import Located
@@ -60,7 +60,9 @@ def _date_as_written(value: object) -> object:
     return value.isoformat() if isinstance(value, date) else value
 
 
-class _Model(BaseModel):
+class Model(BaseModel):
+    """The base of every model read from a file: immutable, and no field it does not know."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
@@ -69,7 +71,7 @@ REVIEW_MONTHS: dict[str, int] = {"月": 1, "季度": 3, "半年": 6, "年": 12}
 DEFAULT_REVIEW: ReviewEvery = "季度"
 
 
-class Measure(_Model):
+class Measure(Model):
     """One rectification measure (整改措施) with its departments and deadline."""
 
     id: Annotated[StrictStr, StringConstraints(pattern=_ID.pattern)]
@@ -89,11 +91,14 @@ class Measure(_Model):
         return self
 
     @property
+    def cadence(self) -> ReviewEvery | None:
+        """Return how often an ongoing measure is reviewed (the plan's word, or 季度), else None."""
+        return (self.review_every or DEFAULT_REVIEW) if self.ongoing else None
+
+    @property
     def review_months(self) -> int | None:
         """Return how many months may pass between reviews of an ongoing measure, else None."""
-        if not self.ongoing:
-            return None
-        return REVIEW_MONTHS[self.review_every or DEFAULT_REVIEW]
+        return None if self.cadence is None else REVIEW_MONTHS[self.cadence]
 
     @property
     def problem(self) -> int:
@@ -111,7 +116,7 @@ class Measure(_Model):
         return self.deadline in ONGOING
 
 
-class Problem(_Model):
+class Problem(Model):
     """One problem (问题) found by the supervision, with its measures."""
 
     number: Annotated[StrictInt, Field(ge=1)]
@@ -125,7 +130,7 @@ class Problem(_Model):
         return f"({chinese_numeral(self.number)})"
 
 
-class PlanInfo(_Model):
+class PlanInfo(Model):
     """The plan's own metadata."""
 
     title: Text
@@ -134,7 +139,7 @@ class PlanInfo(_Model):
     timezone: Annotated[StrictStr, AfterValidator(_known_timezone)] = "Asia/Shanghai"
 
 
-class Plan(_Model):
+class Plan(Model):
     """A whole rectification plan."""
 
     plan: PlanInfo
@@ -166,6 +171,31 @@ class Plan(_Model):
             return self.by_id[mid]
         except KeyError:
             raise UnknownMeasure(unknown_id_message(self, raw_id, mid)) from None
+
+    def problem_number(self, text: str) -> int:
+        """Return the number of the problem TEXT names (3, 三 or (三)), or raise Refused."""
+        cleaned = unicodedata.normalize("NFKC", text).strip().removeprefix("(").removesuffix(")")
+        for problem in self.problems:
+            if cleaned in (str(problem.number), chinese_numeral(problem.number)):
+                return problem.number
+        numbers = "、".join(str(p.number) for p in self.problems)
+        raise Refused(f"方案中没有问题“{text}”;--problem 应为问题序号:{numbers}")
+
+    @cached_property
+    def departments(self) -> tuple[str, ...]:
+        """Return every department the plan names, in order of first mention."""
+        return tuple(dict.fromkeys(d for m in self.measures for d in m.departments))
+
+    def department(self, name: str) -> str:
+        """Return the department NAME if the plan names it, or raise Refused with the nearest."""
+        import difflib
+
+        if name in self.departments:
+            return name
+        guess = difflib.get_close_matches(name, self.departments, n=3, cutoff=0.3)
+        known = guess or self.departments
+        hint = "是否要找" if guess else "方案中的科室"
+        raise Refused(f"方案中没有科室“{name}”;{hint}:{'、'.join(known)}")
 
 
 _CN_DIGITS = "零一二三四五六七八九"

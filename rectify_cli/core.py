@@ -1,20 +1,19 @@
-"""Replay the ledger into state at a date, compute rates and overdue lists, and judge changes.
+"""Replay the events into state at a date, compute rates and overdue lists, and judge changes.
 
-Every function here is pure: it takes the plan, the ledger and `as_of`, and never reads
-the clock, the environment or the terminal.
+Every function here is pure: it takes the plan, the index of the ledger's events and
+`as_of`, and never reads a file, the clock, the environment or the terminal.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal
 
-from .actions import ACTION_LABELS, ACTIONS
-from .errors import DataInvalid, Diagnostic, Refused
-from .index import ANY, Marks
-from .ledger import Ledger
+from .actions import ACTIONS
+from .errors import Refused
+from .index import ANY, Index
 from .plan import ONGOING, OTHER_DATES, Measure, Plan, add_months, deadline_group
 
 if TYPE_CHECKING:
@@ -30,10 +29,14 @@ STATE_LABELS: dict[str, str] = {
     "reopened": "反弹",
 }
 REVIEW_GROUP = "待复查"
-_CODE = {action: n for n, action in enumerate(ACTIONS)}
 _CLOSE, _REOPEN, _ASSIGN, _PROGRESS, _EXTEND, _REVIEW = (
-    _CODE[a] for a in ("close", "reopen", "assign", "progress", "extend", "review")
+    ACTIONS.index(a) for a in ("close", "reopen", "assign", "progress", "extend", "review")
 )
+
+
+def rate(closed: int, total: int) -> float:
+    """Return signed off ÷ all, as offices count it (0 for nothing)."""
+    return closed / total if total else 0.0
 
 
 @dataclass(frozen=True)
@@ -81,40 +84,25 @@ class Item:
         return (self.as_of - self.next_review).days if self.review_due and self.next_review else 0
 
 
-def check_ids(plan: Plan, ledger: Ledger) -> None:
-    """Raise DataInvalid if the ledger names measures the plan does not have."""
-    m = ledger.marks
-    unknown = {code for code in set(m.id) if m.names[code] not in plan.by_id}
-    if unknown:
-        raise DataInvalid(
-            [
-                Diagnostic(ledger.path, m.line[i], 1, f"方案中没有措施“{m.names[m.id[i]]}”")
-                for i in range(len(m))
-                if m.id[i] in unknown
-            ]
-        )
-
-
-def replay(plan: Plan, ledger: Ledger, as_of: date) -> list[Item]:
+def replay(plan: Plan, index: Index, as_of: date) -> list[Item]:
     """Return every measure of the plan as it stands at AS_OF, in plan order.
 
     Only events that take effect on or before AS_OF count; they apply in the order of
     their effective date, then the time they were recorded, then their line.
     """
-    m = ledger.marks
-    if as_of.toordinal() >= m.max_date:
-        latest, counts = m.latest, m.counts
+    if as_of.toordinal() >= index.max_date:
+        latest, extensions = index.latest, index.extensions
     else:
-        latest, counts = _latest_until(m, as_of)
-    return [_item(plan, measure, m, latest, counts, as_of) for measure in plan.measures]
+        latest, extensions = _latest_until(index, as_of)
+    return [_item(plan, measure, index, latest, extensions, as_of) for measure in plan.measures]
 
 
 def _item(
     plan: Plan,
     measure: Measure,
-    m: Marks,
+    m: Index,
     latest: dict[tuple[int, int], int],
-    counts: dict[tuple[int, int], int],
+    extensions: dict[int, int],
     as_of: date,
 ) -> Item:
     code = m.code_of(measure.id)
@@ -148,10 +136,10 @@ def _item(
         state=state,
         original_due=original,
         due=date.fromordinal(m.until[extension]) if extension is not None else original,
-        extensions=counts.get((_EXTEND, code), 0),
-        owner=m.names[m.owner[assignment]] if assignment is not None else None,
+        extensions=extensions.get(code, 0),
+        owner=m.name(m.owner[assignment]) if assignment is not None else None,
         closed_on=day(closing) if state == "closed" and closing is not None else None,
-        closed_by=m.names[m.by[closing]] if state == "closed" and closing is not None else None,
+        closed_by=m.name(m.by[closing]) if state == "closed" and closing is not None else None,
         percent=m.percent[progress] if progress is not None and m.percent[progress] >= 0 else None,
         eta=date.fromordinal(m.until[progress])
         if progress is not None and m.until[progress]
@@ -169,10 +157,8 @@ def _next_review(measure: Measure, plan_date: date, last: date | None) -> date |
     return None if months is None else add_months(last or plan_date, months)
 
 
-def _latest_until(
-    m: Marks, as_of: date
-) -> tuple[dict[tuple[int, int], int], dict[tuple[int, int], int]]:
-    """Return what `Marks.latest` and `Marks.counts` were when only events up to AS_OF counted.
+def _latest_until(m: Index, as_of: date) -> tuple[dict[tuple[int, int], int], dict[int, int]]:
+    """Return what `Index.latest` and `Index.extensions` were when only events up to AS_OF counted.
 
     A measure whose last event is in effect already is as it is; only the others are
     replayed, from their own events.
@@ -180,39 +166,35 @@ def _latest_until(
     cutoff = as_of.toordinal()
     stale = {code for (action, code), i in m.latest.items() if action == ANY and m.date[i] > cutoff}
     latest = {slot: i for slot, i in m.latest.items() if slot[1] not in stale}
-    counts = {slot: n for slot, n in m.counts.items() if slot[1] not in stale}
-    keys: dict[tuple[int, int], tuple[int, int, int, int]] = {}
-    none = (-1, 0, 0, 0)
+    extensions = {code: n for code, n in m.extensions.items() if code not in stale}
     for i, code in enumerate(m.id):
         if code not in stale or m.date[i] > cutoff:
             continue
-        key = (m.date[i], m.moment[i], m.line[i], i)
         for slot in ((ANY, code), (m.action[i], code)):
-            counts[slot] = counts.get(slot, 0) + 1
-            if key > keys.get(slot, none):
-                keys[slot] = key
-    latest.update((slot, key[3]) for slot, key in keys.items())
-    return latest, counts
+            if slot not in latest or m.key(i) > m.key(latest[slot]):
+                latest[slot] = i
+        if m.action[i] == _EXTEND:
+            extensions[code] = extensions.get(code, 0) + 1
+    return latest, extensions
 
 
-def history(ledger: Ledger, mid: str | None = None, as_of: date | None = None) -> list[int]:
-    """Return the indices of the events of MID (or all) in effect at AS_OF, in the order they apply."""
-    m = ledger.marks
+def history(index: Index, mid: str | None = None, as_of: date | None = None) -> list[int]:
+    """Return the rows of the events of MID (or all) in effect at AS_OF, in the order they apply."""
     cutoff = as_of.toordinal() if as_of else date.max.toordinal()
-    chosen = ledger.indices(mid) if mid is not None else range(len(m))
-    return sorted((i for i in chosen if m.date[i] <= cutoff), key=m.key)
+    chosen = index.rows_of(mid) if mid is not None else range(len(index))
+    return sorted((i for i in chosen if index.date[i] <= cutoff), key=index.key)
 
 
 def audit_log(
-    ledger: Ledger, mid: str | None = None, since: date | None = None, by: str | None = None
+    index: Index, mid: str | None = None, since: date | None = None, by: str | None = None
 ) -> list[int]:
-    """Return the indices of the events to show in the audit log, in the order they were recorded."""
-    m = ledger.marks
+    """Return the rows of the events to show in the audit log, in the order they were recorded."""
+    m = index
     start = since.toordinal() if since else 0
     who = m.code_of(by) if by is not None else None
     chosen = [
         i
-        for i in (ledger.indices(mid) if mid is not None else range(len(m)))
+        for i in (m.rows_of(mid) if mid is not None else range(len(m)))
         if m.date[i] >= start and (who is None or m.by[i] == who)
     ]
     return sorted(chosen, key=lambda i: (m.moment[i], m.line[i]))
@@ -222,6 +204,14 @@ def audit_log(
 
 StateFilter = Literal["未启动", "推进中", "已销号", "反弹", "已超期", "待复查"]
 STATE_FILTERS: tuple[StateFilter, ...] = ("未启动", "推进中", "已销号", "反弹", "已超期", "待复查")
+
+
+def state_filter(text: str) -> StateFilter:
+    """Return the state TEXT names, or raise Refused listing the known ones."""
+    for known in STATE_FILTERS:
+        if text.strip() == known:
+            return known
+    raise Refused(f"--state 的值“{text}”无效,可用:{'、'.join(STATE_FILTERS)}")
 
 
 @dataclass(frozen=True)
@@ -299,8 +289,8 @@ class Tally:
 
     @property
     def rate(self) -> float:
-        """Return signed off ÷ all, as offices count it."""
-        return self.closed / self.total if self.total else 0.0
+        """Return signed off ÷ all."""
+        return rate(self.closed, self.total)
 
 
 @dataclass(frozen=True)
@@ -372,7 +362,20 @@ class Request:
     by: str
     now: datetime
     on: date
-    today: date
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a clerk asks to record: an action on a measure, with what the action carries."""
+
+    action: Action
+    note: str = ""
+    evidence: tuple[Evidence, ...] = ()
+    owner: str | None = None
+    percent: int | None = None
+    eta: date | None = None
+    to: date | None = None
+    approved_by: str | None = None
 
 
 def _recorded(plan: Plan, moment: int) -> str:
@@ -381,160 +384,113 @@ def _recorded(plan: Plan, moment: int) -> str:
     return f"{datetime.fromtimestamp(moment, ZoneInfo(plan.plan.timezone)):%Y-%m-%d %H:%M}"
 
 
-def _check_date(plan: Plan, ledger: Ledger, measure: Measure, request: Request) -> None:
-    if request.on > request.today:
-        raise Refused(f"日期 {request.on} 晚于今天 {request.today},不能登记未来的事")
-    if request.on < plan.plan.date:
-        raise Refused(f"日期 {request.on} 早于方案日期 {plan.plan.date}")
-    latest = ledger.latest(measure.id)
-    if latest is not None and request.on.toordinal() < ledger.marks.date[latest]:
-        last = ledger.mark(latest)
-        raise Refused(
-            f"日期 {request.on} 早于措施 {measure.id} 最近一条记录的日期 {date.fromordinal(last.date)}"
-            f"({last.by} 于 {_recorded(plan, last.moment)} 登记),不能插到它之前"
-        )
-
-
-def current(plan: Plan, ledger: Ledger, measure: Measure) -> Item:
+def current(plan: Plan, index: Index, measure: Measure) -> Item:
     """Return MEASURE with every event counted, whatever its date."""
-    m = ledger.marks
-    return _item(plan, measure, m, m.latest, m.counts, date.max)
+    return _item(plan, measure, index, index.latest, index.extensions, date.max)
 
 
-def _event(measure: Measure, request: Request, action: Action, **fields: object) -> Event:
+def judge(plan: Plan, index: Index, measure: Measure, request: Request, change: Change) -> Event:
+    """Return the event CHANGE makes of MEASURE, or raise Refused if the rules forbid it."""
     from .events import Event
 
+    _RULES[change.action](plan, index, measure, request, change)
+    today = request.now.date()
+    if request.on > today:
+        raise Refused(f"日期 {request.on} 晚于今天 {today},不能登记未来的事")
+    if request.on < plan.plan.date:
+        raise Refused(f"日期 {request.on} 早于方案日期 {plan.plan.date}")
+    latest = index.last(measure.id)
+    if latest is not None and request.on.toordinal() < index.date[latest]:
+        raise Refused(
+            f"日期 {request.on} 早于措施 {measure.id} 最近一条记录的日期 "
+            f"{date.fromordinal(index.date[latest])}({index.name(index.by[latest])} 于 "
+            f"{_recorded(plan, index.moment[latest])} 登记),不能插到它之前"
+        )
+    fields = {
+        "note": change.note.strip(),
+        "evidence": change.evidence,
+        "owner": change.owner.strip() if change.owner else None,
+        "percent": change.percent,
+        "eta": change.eta,
+        "to": change.to,
+        "approved_by": change.approved_by,
+    }
     return Event.model_validate(
         {
             "recorded": request.now,
             "date": request.on,
             "id": measure.id,
-            "action": action,
+            "action": change.action,
             "by": request.by,
             **{k: v for k, v in fields.items() if v not in (None, "", ())},
         }
     )
 
 
-def close(
-    plan: Plan,
-    ledger: Ledger,
-    measure: Measure,
-    request: Request,
-    note: str = "",
-    evidence: tuple[Evidence, ...] = (),
-) -> Event:
-    """Return the sign-off event for MEASURE, or raise Refused if it may not be signed off."""
-    item = current(plan, ledger, measure)
-    if item.closed:
-        closing = ledger.mark(
-            ledger.marks.latest[(_CODE["close"], ledger.marks.code_of(measure.id))]
-        )
+Rule = Callable[[Plan, Index, Measure, Request, Change], None]
+
+
+def _close(plan: Plan, index: Index, measure: Measure, request: Request, change: Change) -> None:
+    if current(plan, index, measure).closed:
+        closing = index.last(measure.id, "close")
+        assert closing is not None
         raise Refused(
-            f"措施 {measure.id} 已于 {date.fromordinal(closing.date)} 由 {closing.by} 销号"
-            f"(登记于 {_recorded(plan, closing.moment)}),无需重复销号;"
-            "如问题反弹,请用 rectify reopen"
+            f"措施 {measure.id} 已于 {date.fromordinal(index.date[closing])} 由 "
+            f"{index.name(index.by[closing])} 销号(登记于 {_recorded(plan, index.moment[closing])}),"
+            "无需重复销号;如问题反弹,请用 rectify reopen"
         )
-    _check_date(plan, ledger, measure, request)
-    return _event(measure, request, "close", note=note, evidence=evidence)
 
 
-def reopen(plan: Plan, ledger: Ledger, measure: Measure, request: Request, reason: str) -> Event:
-    """Return the event that reopens MEASURE (反弹), or raise Refused if it is not signed off."""
-    if not reason.strip():
+def _reopen(plan: Plan, index: Index, measure: Measure, request: Request, change: Change) -> None:
+    if not change.note.strip():
         raise Refused("重新打开必须用 --reason 写明原因")
-    if not current(plan, ledger, measure).closed:
+    if not current(plan, index, measure).closed:
         raise Refused(f"措施 {measure.id} 尚未销号,无需重新打开")
-    _check_date(plan, ledger, measure, request)
-    return _event(measure, request, "reopen", note=reason)
 
 
-def assign(plan: Plan, ledger: Ledger, measure: Measure, request: Request, owner: str) -> Event:
-    """Return the event naming OWNER the person responsible (责任人) for MEASURE."""
-    if not owner.strip():
+def _assign(plan: Plan, index: Index, measure: Measure, request: Request, change: Change) -> None:
+    owner = (change.owner or "").strip()
+    if not owner:
         raise Refused("责任人不能为空,请用 --owner 姓名")
-    if current(plan, ledger, measure).owner == owner.strip():
-        raise Refused(f"措施 {measure.id} 的责任人已是 {owner.strip()}")
-    _check_date(plan, ledger, measure, request)
-    return _event(measure, request, "assign", owner=owner.strip())
+    if current(plan, index, measure).owner == owner:
+        raise Refused(f"措施 {measure.id} 的责任人已是 {owner}")
 
 
-def progress(
-    plan: Plan,
-    ledger: Ledger,
-    measure: Measure,
-    request: Request,
-    note: str,
-    percent: int | None = None,
-    eta: date | None = None,
-    evidence: tuple[Evidence, ...] = (),
-) -> Event:
-    """Return a progress entry (进展、现阶段成效、预计完成时间) for MEASURE."""
-    if not note.strip():
+def _progress(plan: Plan, index: Index, measure: Measure, request: Request, change: Change) -> None:
+    if not change.note.strip():
         raise Refused("进展必须用 --note 写明进度和现阶段成效")
-    if percent is not None and not 0 <= percent <= 100:
-        raise Refused(f"--percent 应在 0 到 100 之间,而不是 {percent}")
-    if eta is not None and eta < request.on:
-        raise Refused(f"预计完成时间 {eta} 早于进展日期 {request.on}")
-    if current(plan, ledger, measure).closed:
+    if change.percent is not None and not 0 <= change.percent <= 100:
+        raise Refused(f"--percent 应在 0 到 100 之间,而不是 {change.percent}")
+    if change.eta is not None and change.eta < request.on:
+        raise Refused(f"预计完成时间 {change.eta} 早于进展日期 {request.on}")
+    if current(plan, index, measure).closed:
         raise Refused(
             f"措施 {measure.id} 已销号;如需继续整改请先 rectify reopen,长期措施请用 rectify review"
         )
-    _check_date(plan, ledger, measure, request)
-    return _event(
-        measure, request, "progress", note=note.strip(), percent=percent, eta=eta, evidence=evidence
-    )
 
 
-def extend(
-    plan: Plan,
-    ledger: Ledger,
-    measure: Measure,
-    request: Request,
-    to: date,
-    reason: str,
-    approved_by: str | None = None,
-) -> Event:
-    """Return the extension (延期) of MEASURE's deadline to TO, or raise Refused."""
+def _extend(plan: Plan, index: Index, measure: Measure, request: Request, change: Change) -> None:
     if measure.ongoing:
         raise Refused(f"措施 {measure.id} 的整改时限是“{measure.deadline}”,没有到期日,不能延期")
-    if not reason.strip():
+    if not change.note.strip():
         raise Refused("延期必须用 --reason 写明原因")
-    item = current(plan, ledger, measure)
+    item = current(plan, index, measure)
     if item.closed:
         raise Refused(f"措施 {measure.id} 已销号,无需延期")
-    if item.due is not None and to <= item.due:
-        raise Refused(f"新的完成时限 {to} 不晚于现在的完成时限 {item.due},延期只能往后")
-    _check_date(plan, ledger, measure, request)
-    return _event(measure, request, "extend", to=to, note=reason.strip(), approved_by=approved_by)
+    if change.to is None or (item.due is not None and change.to <= item.due):
+        raise Refused(f"新的完成时限 {change.to} 不晚于现在的完成时限 {item.due},延期只能往后")
 
 
-def review(
-    plan: Plan,
-    ledger: Ledger,
-    measure: Measure,
-    request: Request,
-    note: str,
-    evidence: tuple[Evidence, ...] = (),
-) -> Event:
-    """Return a periodic check (复查) of MEASURE: proof that it is being kept up."""
-    if not note.strip():
+def _review(plan: Plan, index: Index, measure: Measure, request: Request, change: Change) -> None:
+    if not change.note.strip():
         raise Refused("复查必须用 --note 写明复查情况")
-    _check_date(plan, ledger, measure, request)
-    return _event(measure, request, "review", note=note.strip(), evidence=evidence)
 
 
-def describe(event: Event) -> str:
-    """Return a short Chinese summary of what EVENT records."""
-    label = ACTION_LABELS[event.action]
-    if event.action == "assign":
-        return f"{label}:{event.owner}"
-    if event.action == "extend":
-        approved = f"(批准人 {event.approved_by})" if event.approved_by else ""
-        return f"延期至 {event.to}{approved}"
-    details = []
-    if event.percent is not None:
-        details.append(f"完成 {event.percent}%")
-    if event.eta:
-        details.append(f"预计 {event.eta} 完成")
-    return label + (f"({','.join(details)})" if details else "")
+_RULES: dict[Action, Rule] = {
+    "close": _close,
+    "reopen": _reopen,
+    "assign": _assign,
+    "progress": _progress,
+    "extend": _extend,
+    "review": _review,
+}

@@ -14,13 +14,24 @@ from typing import TYPE_CHECKING, Literal
 from . import core
 from .actions import ACTIONS
 from .core import REVIEW_GROUP, STATE_LABELS, Item, Status
-from .ledger import Entry, Ledger
+from .errors import Refused
+from .index import Index
 from .plan import Plan, add_months, chinese_numeral, deadline_group
+from .text import bar, evidence_text, names, percent
 
 if TYPE_CHECKING:
-    from .events import Evidence
+    from .ledger import Entry
 
 Step = Literal["week", "month"]
+
+
+def parse_step(text: str) -> Step:
+    """Return the step --step names (week/周, month/月), or raise Refused."""
+    if text in ("week", "周"):
+        return "week"
+    if text in ("month", "月"):
+        return "month"
+    raise Refused(f"--step 的值“{text}”无效,应为 week(按周)或 month(按月)")
 
 
 @dataclass(frozen=True)
@@ -44,7 +55,7 @@ class Point:
     @property
     def rate(self) -> float:
         """Return signed off ÷ all."""
-        return self.closed / self.total if self.total else 0.0
+        return core.rate(self.closed, self.total)
 
 
 @dataclass(frozen=True)
@@ -77,21 +88,27 @@ class Report:
     head: str | None  # the ledger's head hash, when it has events
 
 
-def build(plan: Plan, ledger: Ledger, as_of: date, head: str | None, step: Step = "week") -> Report:
-    """Gather the report at AS_OF: the rates, every measure's details, the trend, the deadlines."""
-    items = core.replay(plan, ledger, as_of)
-    m = ledger.marks
-    applied: dict[
-        int, list[int]
-    ] = {}  # measure code -> its events in effect, in the order they apply
-    for index in core.history(ledger, None, as_of):
-        applied.setdefault(m.id[index], []).append(index)
+def build(
+    plan: Plan,
+    index: Index,
+    entries: list[Entry],
+    as_of: date,
+    head: str | None,
+    step: Step = "week",
+) -> Report:
+    """Gather the report at AS_OF: the rates, every measure's details, the trend, the deadlines.
+
+    ENTRIES are the ledger's events, read once; entry i is row i of INDEX.
+    """
+    items = core.replay(plan, index, as_of)
+    applied: dict[int, list[int]] = {}  # measure code -> its events in effect, in order
+    for row in core.history(index, None, as_of):
+        applied.setdefault(index.id[row], []).append(row)
 
     def latest(item: Item, action: str) -> Entry | None:
-        chosen = [
-            i for i in applied.get(m.code_of(item.measure.id), []) if ACTIONS[m.action[i]] == action
-        ]
-        return ledger.entry(chosen[-1]) if chosen else None
+        rows = applied.get(index.code_of(item.measure.id), [])
+        chosen = [i for i in rows if ACTIONS[index.action[i]] == action]
+        return entries[chosen[-1]] if chosen else None
 
     details = [
         Detail(
@@ -107,14 +124,14 @@ def build(plan: Plan, ledger: Ledger, as_of: date, head: str | None, step: Step 
         as_of,
         core.status(plan, items),
         details,
-        trend(plan, ledger, as_of, step),
+        trend(plan, index, as_of, step),
         step,
-        deadline_checks(plan, ledger, as_of),
+        deadline_checks(plan, index, as_of),
         head,
     )
 
 
-def trend(plan: Plan, ledger: Ledger, as_of: date, step: Step = "week") -> list[Point]:
+def trend(plan: Plan, index: Index, as_of: date, step: Step = "week") -> list[Point]:
     """Return the completion rate from the plan's date to AS_OF, week by week or month by month."""
     start = plan.plan.date
     days: list[date] = []
@@ -127,12 +144,12 @@ def trend(plan: Plan, ledger: Ledger, as_of: date, step: Step = "week") -> list[
     days.append(as_of)
     points = []
     for day in days:
-        items = core.replay(plan, ledger, day)
+        items = core.replay(plan, index, day)
         points.append(Point(day, sum(i.closed for i in items), len(items)))
     return points
 
 
-def deadline_checks(plan: Plan, ledger: Ledger, as_of: date) -> list[DeadlineCheck]:
+def deadline_checks(plan: Plan, index: Index, as_of: date) -> list[DeadlineCheck]:
     """Return, for each month-end deadline already past, how many were signed off in time."""
     groups: dict[str, tuple[date, list[str]]] = {}
     for m in plan.measures:
@@ -141,9 +158,9 @@ def deadline_checks(plan: Plan, ledger: Ledger, as_of: date) -> list[DeadlineChe
             continue
         groups.setdefault(m.deadline, (due, []))[1].append(m.id)
     checks = []
-    now = {i.measure.id: i for i in core.replay(plan, ledger, as_of)}
+    now = {i.measure.id: i for i in core.replay(plan, index, as_of)}
     for group, (due, ids) in sorted(groups.items(), key=lambda g: g[1][0]):
-        then = {i.measure.id: i for i in core.replay(plan, ledger, due)}
+        then = {i.measure.id: i for i in core.replay(plan, index, due)}
         checks.append(
             DeadlineCheck(
                 group,
@@ -176,14 +193,9 @@ COLUMNS = (
 )
 
 
-def _evidence(entry: Entry | None) -> list[str]:
-    if entry is None:
-        return []
-    return [_evidence_text(x) for x in entry.event.evidence]
-
-
-def _evidence_text(x: Evidence) -> str:
-    return x.text if x.text is not None else f"{x.path}(SHA-256 {(x.sha256 or '')[:12]}…)"
+def evidence(entry: Entry | None) -> list[str]:
+    """Return the evidence an entry carries, one text each."""
+    return [] if entry is None else [evidence_text(x) for x in entry.event.evidence]
 
 
 def progress_text(detail: Detail) -> str:
@@ -261,7 +273,7 @@ def rows(report: Report) -> list[Row]:
                 item.due,
                 state_text(item),
                 progress_text(d),
-                ";".join(_evidence(d.closing) or _evidence(d.progress)),
+                ";".join(evidence(d.closing) or evidence(d.progress)),
                 item.closed_on,
                 remarks(d),
                 item.overdue,
@@ -306,11 +318,13 @@ class Chart:
 Block = Heading | Paragraph | Bullets | Table | Chart
 
 
-def _pct(rate: float) -> str:
-    return f"{rate * 100:.1f}%"
-
-
-def chart_lines(points: list[Point], deadlines: list[DeadlineCheck], width: int = 30) -> list[str]:
+def chart_lines(
+    points: list[Point],
+    deadlines: list[DeadlineCheck],
+    width: int = 30,
+    full: str = "█",
+    empty: str = "░",
+) -> list[str]:
     """Draw the trend as bars, one per point, with the month-end deadlines marked."""
     marks: dict[date, list[str]] = {}
     for check in deadlines:
@@ -319,10 +333,9 @@ def chart_lines(points: list[Point], deadlines: list[DeadlineCheck], width: int 
         marks.setdefault(nearest.day, []).append(f"◀ {check.group}({check.due})到期:{verdict}")
     lines = []
     for p in points:
-        filled = round(p.rate * width)
-        bar = "█" * filled + "░" * (width - filled)
         note = "  " + ";".join(marks[p.day]) if p.day in marks else ""
-        lines.append(f"{p.day}  {bar} {_pct(p.rate):>6}  {p.closed}/{p.total}{note}")
+        drawn = bar(p.rate, width, full, empty)
+        lines.append(f"{p.day}  {drawn} {percent(p.rate):>6}  {p.closed}/{p.total}{note}")
     return lines
 
 
@@ -336,9 +349,9 @@ def _describe(detail: Detail) -> str:
         text = f"{kind}({e.date},{e.by})。"
         if e.note:
             text += f"整改情况:{e.note}。"
-        evidence = _evidence(detail.closing)
-        if evidence:
-            text += f"佐证材料:{'、'.join(evidence)}。"
+        proof = evidence(detail.closing)
+        if proof:
+            text += f"佐证材料:{'、'.join(proof)}。"
         if item.next_review:
             text += f"上次复查 {item.last_review},下次应在 {item.next_review} 前复查"
             text += "(已逾期)。" if item.review_due else "。"
@@ -382,7 +395,7 @@ def blocks(report: Report) -> list[Block]:
         Heading(2, "一、总体情况"),
         Bullets(
             [
-                f"整改措施共 {o.total} 项,已销号 {o.closed} 项,整改完成率 {_pct(o.rate)}(已销号 ÷ 全部措施)。",
+                f"整改措施共 {o.total} 项,已销号 {o.closed} 项,整改完成率 {percent(o.rate)}(已销号 ÷ 全部措施)。",
                 f"有明确时限的措施 {len(dated)} 项:已销号 {sum(d.item.closed for d in dated)} 项,"
                 f"已超期 {o.overdue} 项。",
                 f"长期坚持、持续推进的措施 {len(ongoing)} 项(单列,计入分母):已建立长效机制并销号 "
@@ -399,7 +412,7 @@ def blocks(report: Report) -> list[Block]:
                     t.key,
                     str(t.total),
                     str(t.closed),
-                    _pct(t.rate),
+                    percent(t.rate),
                     str(t.overdue),
                     str(t.review_due),
                 ]
@@ -433,7 +446,7 @@ def blocks(report: Report) -> list[Block]:
             m = d.item.measure
             out.append(
                 Paragraph(
-                    f"措施 {m.id}({_due_text(d.item)};牵头:{'、'.join(m.lead) or '—'};"
+                    f"措施 {m.id}({_due_text(d.item)};牵头:{names(m.lead)};"
                     f"责任:{'、'.join(m.responsible)}):{_describe(d)}"
                 )
             )
@@ -450,7 +463,7 @@ def blocks(report: Report) -> list[Block]:
                         d.item.measure.deadline,
                         str(d.item.due),
                         str(d.item.days_overdue),
-                        "、".join(d.item.measure.lead) or "—",
+                        names(d.item.measure.lead),
                         "、".join(d.item.measure.responsible),
                         d.item.owner or "未指定",
                     ]

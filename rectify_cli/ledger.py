@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import Busy, DataInvalid, Diagnostic, FileProblem, LedgerTorn, Refused, undecodable
-from .index import Mark, Marks
+from .index import Index
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
@@ -43,55 +43,26 @@ class Entry:
     event: Event
 
 
-def mark_of(line: int, offset: int, event: Event) -> Mark:
-    """Return the marks replay needs of EVENT on LINE."""
-    from .actions import ACTIONS
-
-    until = event.to or event.eta
-    return Mark(
-        line=line,
-        offset=offset,
-        id=event.id,
-        date=event.date.toordinal(),
-        moment=int(event.recorded.timestamp()),
-        action=ACTIONS.index(event.action),
-        by=event.by,
-        owner=event.owner,
-        until=until.toordinal() if until else 0,
-        percent=-1 if event.percent is None else event.percent,
-    )
-
-
 @dataclass(frozen=True)
 class Ledger:
-    """A ledger file as replay sees it: every event's marks in file order, and the chain's ends.
+    """A ledger file as replay sees it: every event's facts in file order, and the chain's ends.
 
     Whole events are read from the file only when asked for, by `entry` or `entries`.
     """
 
     path: Path
-    marks: Marks = field(default_factory=Marks)
+    index: Index = field(default_factory=Index)
     tips: tuple[str, ...] = ()
     unchained: int | None = None  # the line of the first event without a hash
     lines: int = 0  # how many lines the file has
     exists: bool = False
 
     def __len__(self) -> int:
-        return len(self.marks)
+        return len(self.index)
 
-    def indices(self, mid: str) -> list[int]:
-        """Return the indices of the events of measure MID, in file order."""
-        code = self.marks.code_of(mid)
-        return [] if code < 0 else [i for i, c in enumerate(self.marks.id) if c == code]
-
-    def latest(self, mid: str) -> int | None:
-        """Return the index of the event of MID that takes effect last, if any."""
-        code = self.marks.code_of(mid)
-        return None if code < 0 else self.marks.last(code)
-
-    def entry(self, index: int) -> Entry:
-        """Read and return event INDEX from the file."""
-        line, offset = self.marks.line[index], self.marks.offset[index]
+    def entry(self, row: int) -> Entry:
+        """Read and return the event of ROW of the index from the file."""
+        line, offset = self.index.line[row], self.index.offset[row]
         try:
             with self.path.open("rb") as f:
                 f.seek(offset)
@@ -99,28 +70,12 @@ class Ledger:
         except OSError as exc:
             raise FileProblem(f"{self.path}: 无法读取账本({exc.strerror})") from None
         ((_, _, event),) = parse_entries(self.path, raw, first_line=line, first_offset=offset)
-        if mark_of(line, offset, event) != self.mark(index):
+        if Index.facts_of(line, offset, event) != self.index.facts(row):
             raise FileProblem(f"{self.path}:{line}: 账本在读取期间被改动,请重试")
         return Entry(line, event)
 
-    def mark(self, index: int) -> Mark:
-        """Return the marks of event INDEX."""
-        m = self.marks
-        return Mark(
-            m.line[index],
-            m.offset[index],
-            m.names[m.id[index]],
-            m.date[index],
-            m.moment[index],
-            m.action[index],
-            m.names[m.by[index]],
-            None if m.owner[index] < 0 else m.names[m.owner[index]],
-            m.until[index],
-            m.percent[index],
-        )
-
     def entries(self) -> list[Entry]:
-        """Read and return every event of the file."""
+        """Read and return every event of the file; the i-th is row i of the index."""
         raw = read_bytes(self.path) or b""
         return [Entry(line, event) for line, _, event in parse_entries(self.path, raw)]
 
@@ -248,44 +203,44 @@ def parse_entries(
 
 def parse_ledger(path: Path, raw: bytes) -> Ledger:
     """Parse and validate the whole of ledger PATH, whose content is RAW."""
-    marks = Marks()
+    index = Index()
     tips: dict[str, None] = {}
     unchained = None
     for line, offset, event in parse_entries(path, raw):
-        marks.add(mark_of(line, offset, event))
+        index.add(line, offset, event)
         for parent in event.prev:
             tips.pop(parent, None)
         if event.hash:
             tips[event.hash] = None
         elif unchained is None:
             unchained = line
-    return Ledger(path, marks, tuple(tips), unchained, raw.count(b"\n"), exists=True)
+    return Ledger(path, index, tuple(tips), unchained, raw.count(b"\n"), exists=True)
 
 
 def read_ledger(path: Path, cache: Path | None = None, *, locked: bool = False) -> Ledger:
     """Read the ledger at PATH; a missing file is an empty ledger.
 
-    With a CACHE folder, the marks cached for exactly this state of the file are used
+    With a CACHE folder, the index cached for exactly this state of the file are used
     instead of parsing it, and a parse refreshes the cache. LOCKED says the caller holds
     the ledger's lock.
     """
     from . import __version__
-    from .index import identity, load_marks, save_marks
+    from .index import identity, load_index, save_index
 
     before = identity(path)
     if cache is not None and before is not None:
-        hit = load_marks(cache, path, before, __version__)
+        hit = load_index(cache, path, before, __version__)
         if hit is not None:
-            marks, extra = hit
+            index, extra = hit
             return Ledger(
-                path, marks, tuple(extra["tips"]), extra["unchained"], extra["lines"], True
+                path, index, tuple(extra["tips"]), extra["unchained"], extra["lines"], True
             )
     raw = read_bytes(path, locked=locked)
     if raw is None:
         return Ledger(path)
     ledger = parse_ledger(path, raw)
     if cache is not None and before is not None and before == identity(path):
-        save_marks(cache, path, before, __version__, ledger.marks, _extra(ledger))
+        save_index(cache, path, before, __version__, ledger.index, _extra(ledger))
     return ledger
 
 
@@ -412,7 +367,7 @@ def append(
     decide on a stale state. It raises to refuse; then nothing is written.
     """
     from . import __version__
-    from .index import identity, save_marks
+    from .index import identity, save_index
 
     folder = path.parent
     if not folder.is_dir():
@@ -436,10 +391,10 @@ def append(
         number = ledger.lines + header.count("\n") + 1
         after = identity(path)
         if cache is not None and after is not None:
-            marks = ledger.marks.copy()
-            marks.add(mark_of(number, offset, event))
+            index = ledger.index.copy()
+            index.add(number, offset, event)
             extra = {"tips": [hashed], "unchained": None, "lines": number}
-            save_marks(cache, path, after, __version__, marks, extra)
+            save_index(cache, path, after, __version__, index, extra)
         return Entry(number, event.model_copy(update={"prev": ledger.tips, "hash": hashed}))
 
 

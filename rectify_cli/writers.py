@@ -8,30 +8,16 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Sequence
 from datetime import date, datetime, time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import FileProblem
 from .reports import COLUMNS, Block, Bullets, Chart, Heading, Paragraph, Report, Row, Table
 
 if TYPE_CHECKING:
     from .ledger import Entry
 
 A4_TEXT_WIDTH_CM = 16.0  # 21 cm less 2.5 cm margins either side
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write DATA to PATH whole or not at all: a temporary file beside it, then a rename."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        temporary.write_bytes(data)
-        os.replace(temporary, path)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise FileProblem(f"{path}: 无法写入({exc.strerror})") from None
 
 
 # ---------------------------------------------------------------------------- Markdown
@@ -164,14 +150,6 @@ def csv_bytes(rows: list[Row]) -> bytes:
     return "\ufeff".encode() + csv_text(rows).encode("utf-8")
 
 
-def rows_data(rows: list[Row]) -> list[dict[str, Any]]:
-    """Return the 台账 as JSON objects with English keys."""
-    return [
-        {key: _plain(getattr(row, key)) for _, key in COLUMNS} | {"overdue": row.overdue}
-        for row in rows
-    ]
-
-
 # ---------------------------------------------------------------------------- Excel
 
 
@@ -271,8 +249,8 @@ def xlsx(report: Report, rows: list[Row], entries: list[Entry], timezone: str) -
     header(history, names, history_widths)
     from zoneinfo import ZoneInfo
 
-    from .core import describe
-    from .reports import _evidence
+    from .reports import evidence
+    from .text import describe
 
     zone = ZoneInfo(timezone)
     for entry in entries:
@@ -284,7 +262,7 @@ def xlsx(report: Report, rows: list[Row], entries: list[Entry], timezone: str) -
             describe(e),
             e.by,
             e.note or None,
-            ";".join(_evidence(entry)) or None,
+            ";".join(evidence(entry)) or None,
             e.owner,
             e.percent,
             e.eta,

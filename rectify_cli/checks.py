@@ -1,0 +1,74 @@
+"""Every check `rectify check` runs: a list of functions, each returning the problems it finds.
+
+A new check is one function of `Loaded` added to `CHECKS`. The files are read here
+themselves, never through a cache.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import DataInvalid, Diagnostic
+
+if TYPE_CHECKING:
+    from .ledger import Entry, Ledger
+    from .plan import Plan
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What could be read: the plan (None if it has errors) and the ledger's records."""
+
+    plan: Plan | None
+    ledger: Ledger
+    entries: list[Entry]
+
+
+def unknown_ids(loaded: Loaded) -> list[Diagnostic]:
+    """Find records of measures the plan does not have."""
+    from .workspace import unknown_measures
+
+    return [] if loaded.plan is None else unknown_measures(loaded.plan, loaded.ledger)
+
+
+def broken_chain(loaded: Loaded) -> list[Diagnostic]:
+    """Find records changed, removed, inserted or reordered since they were written."""
+    from .ledger import verify
+
+    return list(verify(loaded.ledger.path).problems)
+
+
+def changed_evidence(loaded: Loaded) -> list[Diagnostic]:
+    """Find evidence files that are gone or changed since they were recorded."""
+    from .evidence import check_files
+
+    return check_files(loaded.entries, loaded.ledger.path)
+
+
+Check = Callable[[Loaded], list[Diagnostic]]
+CHECKS: tuple[Check, ...] = (unknown_ids, broken_chain, changed_evidence)
+
+
+def run_checks(plan_path: Path, ledger_path: Path) -> list[Diagnostic]:
+    """Read the plan and the ledger, run every check, and return all problems found."""
+    from .ledger import read_ledger
+    from .plan import load_plan
+
+    problems: list[Diagnostic] = []
+    plan = None
+    try:
+        plan = load_plan(plan_path)
+    except DataInvalid as exc:
+        problems += exc.diagnostics
+    try:
+        ledger = read_ledger(ledger_path)
+        entries = ledger.entries()
+    except DataInvalid as exc:
+        return problems + exc.diagnostics
+    loaded = Loaded(plan, ledger, entries)
+    for check in CHECKS:
+        problems += check(loaded)
+    return problems

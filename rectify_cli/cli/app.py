@@ -1,0 +1,96 @@
+"""The Typer application and the one place that turns errors into messages and exit codes."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from .. import __version__
+from ..errors import EXIT_ERROR, DataInvalid, RectifyError
+
+HELP = (
+    "整改台账:销号、进展、延期、复查,完成率、超期清单和进展报告。\n\n"
+    "退出码:0 成功;1 有超期或待复查的事项(仅 overdue);2 出错(用法、数据、编号有误或操作被拒绝)。"
+)
+
+GUIDE = """\
+rectify {version} — 整改台账
+
+常用命令:
+  rectify status              整改完成率:总体、按问题、按时限、按科室
+  rectify overdue             已超期和待复查的措施(适合 cron 每天运行)
+  rectify list                全部措施及其状态,可按问题、科室、状态筛选
+  rectify show 3.2            一条措施的全文和全部历史记录
+  rectify close 3.2 --evidence "局发〔2023〕12号"
+                              销号,附佐证材料
+  rectify progress 4.1 --note "进度和成效"
+                              登记进展
+  rectify report              整改工作进展情况报告
+  rectify export              导出 Excel 台账
+
+全部命令和选项:rectify --help;每条命令的说明和示例:rectify 命令 --help"""
+
+
+class RectifyGroup(TyperGroup):
+    """Turn every RectifyError into its message on stderr and its exit code: the one place."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except RectifyError as exc:
+            for line in exc.lines():
+                typer.echo(line if isinstance(exc, DataInvalid) else f"错误:{line}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+
+
+app = typer.Typer(
+    cls=RectifyGroup,
+    name="rectify",
+    help=HELP,
+    invoke_without_command=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"rectify {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    version: Annotated[
+        bool,
+        typer.Option("--version", "-V", help="显示版本号并退出", callback=_version, is_eager=True),
+    ] = False,
+) -> None:
+    """整改台账:销号、进展、延期、复查,完成率、超期清单和进展报告。"""
+    if ctx.invoked_subcommand is None:
+        typer.echo(GUIDE.format(version=__version__))
+
+
+def main() -> None:
+    """Run the command line; never let a traceback reach the user."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
+    try:
+        app(prog_name="rectify")
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(EXIT_ERROR)
+    except Exception as exc:  # a bug: say so briefly; RECTIFY_DEBUG=1 shows the traceback
+        if os.environ.get("RECTIFY_DEBUG"):
+            raise
+        typer.echo(
+            f"内部错误:{type(exc).__name__}: {exc}(设置 RECTIFY_DEBUG=1 可查看详情)", err=True
+        )
+        sys.exit(EXIT_ERROR)

@@ -1,0 +1,100 @@
+"""Commands that write the papers an office hands in: report, export.
+
+Both read the ledger file itself, once, and only after its chain verifies.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .. import schema
+from ..errors import Refused
+from ..workspace import Workspace
+from .app import app
+from .options import AsOfOption, LedgerOption, OutputOption, PlanOption, StepOption
+
+
+def _save(path: Path, data: bytes) -> None:
+    from ..storage import write_atomically
+
+    write_atomically(path, data)
+    typer.echo(f"已写入 {path}", err=True)
+
+
+def _format(text: str, known: tuple[str, ...]) -> str:
+    if text not in known:
+        raise Refused(f"--format 的值“{text}”无效,应为 {'、'.join(known)}")
+    return text
+
+
+@app.command()
+def report(
+    form: Annotated[
+        str, typer.Option("--format", metavar="格式", help="md(Markdown)或 docx(Word)")
+    ] = "md",
+    output: OutputOption = None,
+    step: StepOption = "week",
+    plan: PlanOption = None,
+    ledger: LedgerOption = None,
+    as_of: AsOfOption = None,
+) -> None:
+    """生成整改工作进展情况报告:总体完成率、逐项整改情况、超期事项、下一步工作。
+
+    Markdown 默认输出到屏幕;Word 默认写入“整改工作进展情况报告-日期.docx”。
+    同一账本、同一日期,每次生成的内容都相同;报告引用账本的头哈希。
+
+    示例:rectify report --format docx --as-of 2023-12-31
+    """
+    from ..reports import blocks, parse_step
+    from ..writers import docx, markdown
+
+    form = _format(form, ("md", "docx"))
+    ws = Workspace.open(plan, ledger)
+    data, _ = ws.report(ws.as_of(as_of), parse_step(step))
+    laid_out = blocks(data)
+    if form == "md" and output is None:
+        typer.echo(markdown(laid_out), nl=False)
+        return
+    content = markdown(laid_out).encode("utf-8") if form == "md" else docx(laid_out, data)
+    _save(output or Path(f"整改工作进展情况报告-{data.as_of}.{form}"), content)
+
+
+@app.command()
+def export(
+    form: Annotated[
+        str, typer.Option("--format", metavar="格式", help="xlsx(Excel)、csv 或 json")
+    ] = "xlsx",
+    output: OutputOption = None,
+    step: StepOption = "week",
+    plan: PlanOption = None,
+    ledger: LedgerOption = None,
+    as_of: AsOfOption = None,
+) -> None:
+    """导出整改台账:每项措施一行;Excel 另有历史记录、完成率图表和进度趋势三张表。
+
+    Excel 默认写入“整改台账-日期.xlsx”;CSV(UTF-8 带 BOM,Windows 版 Excel 可直接打开)和 JSON
+    默认输出到屏幕。
+
+    示例:rectify export --format xlsx -o 台账.xlsx
+    """
+    from ..reports import parse_step, rows
+    from ..writers import csv_bytes, xlsx
+
+    form = _format(form, ("xlsx", "csv", "json"))
+    ws = Workspace.open(plan, ledger)
+    data, entries = ws.report(ws.as_of(as_of), parse_step(step))
+    table = rows(data)
+    if form == "xlsx":
+        content = xlsx(data, table, entries, ws.plan.plan.timezone)
+        _save(output or Path(f"整改台账-{data.as_of}.xlsx"), content)
+        return
+    text = (
+        csv_bytes(table) if form == "csv" else (schema.to_json(schema.rows(table)) + "\n").encode()
+    )
+    if output is None:
+        typer.echo(text.decode("utf-8-sig"), nl=False)
+    else:
+        _save(output, text)

@@ -1,0 +1,142 @@
+"""Commands about the files themselves: check, verify, repair, upgrade, init, where."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .. import schema
+from ..errors import EXIT_ERROR, DataInvalid, Refused
+from ..workspace import LEDGER_ENV, PLAN_ENV, Files, Workspace, cache_folder, clock, embedded_plan
+from .app import app
+from .options import JsonOption, LedgerOption, PlanOption
+
+
+@app.command()
+def check(plan: PlanOption = None, ledger: LedgerOption = None) -> None:
+    """校验计划文件和账本,一次列出全部错误(文件:行:列: 说明)。
+
+    检查计划文件的格式、账本的每一行、账本中的编号、哈希链,以及佐证材料文件是否缺失或被改动。
+
+    没有错误时打印一行摘要并以 0 退出;有错误时以 2 退出。
+
+    示例:rectify check --plan 我的方案.yaml
+    """
+    ws = Workspace(Files.resolve(plan, ledger))  # no cache: the files themselves
+    problems = ws.check()
+    if problems:
+        raise DataInvalid(problems)
+    p, files = ws.plan, ws.files
+    typer.echo(
+        f"未发现错误:计划 {files.plan}({len(p.problems)} 个问题,{len(p.by_id)} 条措施),"
+        f"账本 {files.ledger}({len(ws.ledger)} 条记录)。"
+    )
+
+
+@app.command()
+def verify(ledger: LedgerOption = None, json_: JsonOption = False) -> None:
+    """校验账本的哈希链:发现任何改动、删除、插入或调换顺序,并打印头哈希。
+
+    把头哈希写进报告,日后任何人都能证明账本此后未被改写。
+
+    示例:rectify verify
+    """
+    from ..ledger import verify as check_chain
+
+    path = Files.resolve(None, ledger).ledger
+    result = check_chain(path)
+    if json_:
+        typer.echo(schema.to_json(schema.verification(path, result)))
+        raise typer.Exit(EXIT_ERROR if result.problems else 0)
+    if result.problems:
+        raise DataInvalid(list(result.problems))
+    if not result.events:
+        typer.echo(f"账本 {path} 为空,没有可校验的记录。")
+        return
+    typer.echo(f"哈希链完整:{result.events} 条记录。头哈希 {result.head}")
+    if result.tips > 1:
+        typer.echo(
+            f"注意:账本有 {result.tips} 个分支末端(通常来自 git 合并),下一条记录会把它们连起来。"
+        )
+
+
+@app.command()
+def repair(ledger: LedgerOption = None) -> None:
+    """修复写入中断的账本:把残缺的最后一行移入备份文件,保留全部完整记录。
+
+    示例:rectify repair
+    """
+    from ..ledger import repair as move_torn
+
+    path = Files.resolve(None, ledger).ledger
+    result = move_torn(path, clock())
+    if result.backup is None:
+        typer.echo(f"账本 {path} 完整,无需修复。")
+    else:
+        typer.echo(f"已将残缺的最后一行({result.size} 字节)移入 {result.backup};完整记录全部保留。")
+
+
+@app.command()
+def upgrade(ledger: LedgerOption = None) -> None:
+    """给没有哈希链的账本(旧版本或手工写的)加链;原文件原样保存为备份。
+
+    这是 rectify 唯一会改写账本的命令,只在明确运行时才做。之后请用 rectify verify 记下新的头哈希。
+
+    示例:rectify upgrade --ledger 旧账本.yaml
+    """
+    from ..ledger import upgrade as add_chain
+
+    path = Files.resolve(None, ledger).ledger
+    result = add_chain(path, clock())
+    if result.backup is None:
+        typer.echo(f"账本 {path} 的记录都已加链,无需升级。")
+    else:
+        typer.echo(f"已为 {result.events} 条记录加链;原账本保存为 {result.backup}。")
+
+
+@app.command()
+def init(
+    folder: Annotated[
+        Path, typer.Argument(metavar="文件夹", help="存放计划和账本的文件夹", show_default=False)
+    ],
+) -> None:
+    """在文件夹中写入内置方案的副本和一个空账本,供本单位维护自己的方案。
+
+    示例:rectify init 我的台账
+    """
+    from ..ledger import create_empty
+
+    plan_path, ledger_path = folder / "measures.yaml", folder / "ledger.yaml"
+    for path in (plan_path, ledger_path):
+        if path.exists():
+            raise Refused(f"{path} 已存在,未覆盖任何文件")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with plan_path.open("xb") as f:
+            f.write(embedded_plan().read_bytes())
+    except OSError as exc:
+        raise Refused(f"无法写入 {plan_path}({exc.strerror})") from None
+    create_empty(ledger_path)
+    plan_abs, ledger_abs = plan_path.resolve(), ledger_path.resolve()
+    typer.echo(
+        f"已创建:\n  计划 {plan_abs}\n  账本 {ledger_abs}\n\n"
+        "编辑计划后运行 rectify check 校验。让 rectify 使用它们(任选一种):\n"
+        f"  每条命令加 --plan {plan_abs} --ledger {ledger_abs}\n"
+        f"  Linux/macOS: export {PLAN_ENV}={plan_abs} {LEDGER_ENV}={ledger_abs}\n"
+        f'  Windows PowerShell: $env:{PLAN_ENV}="{plan_abs}"; $env:{LEDGER_ENV}="{ledger_abs}"'
+    )
+
+
+@app.command()
+def where(plan: PlanOption = None, ledger: LedgerOption = None) -> None:
+    """显示当前使用的计划文件、账本文件和缓存文件夹,以及它们从何而来。
+
+    示例:rectify where
+    """
+    files = Files.resolve(plan, ledger)
+    ledger_state = "已存在" if files.ledger.exists() else "尚不存在,首次销号时创建"
+    typer.echo(f"计划:{files.plan}({files.plan_source})")
+    typer.echo(f"账本:{files.ledger}({files.ledger_source},{ledger_state})")
+    typer.echo(f"缓存:{cache_folder()}(可随时删除)")

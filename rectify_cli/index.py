@@ -1,0 +1,273 @@
+"""The facts replay needs, one column per fact, and a disposable on-disk cache of them.
+
+A ledger of 100,000 events takes seconds to parse and validate; replaying it needs only
+each event's measure, dates, action and author. `Index` keeps those in compact arrays.
+Each fact is declared once, as a field of `Index` that says how to read it off an event;
+adding, appending, comparing and caching all follow from that declaration.
+
+The cache stores the columns next to the file's identity (size, modification time,
+inode): it is used only while the ledger file is exactly as it was when the cache was
+written, and it is rewritten after every append. Deleting the cache folder is always safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .actions import ACTIONS
+
+if TYPE_CHECKING:
+    from .actions import Action
+    from .events import Event
+
+FORMAT = 4
+ANY = -1  # the action slot of `Index.latest` that counts every action
+
+Value = int | str | None
+Reader = Callable[[int, int, "Event"], Value]
+
+
+def _fact(typecode: str, read: Reader, *, text: bool = False) -> Any:
+    """Declare a column: its array type, how to read it from (line, offset, event), and
+    whether it holds text, stored as a code into `Index.names` (-1 for None)."""
+    return field(
+        default_factory=lambda: array(typecode),
+        metadata={"typecode": typecode, "read": read, "text": text},
+    )
+
+
+def _until(event: Event) -> int:
+    until = event.to or event.eta
+    return until.toordinal() if until else 0
+
+
+@dataclass
+class Index:
+    """Every event's facts as columns, in file order; the i-th event of the file is row i."""
+
+    line: array[int] = _fact("q", lambda line, offset, e: line)
+    offset: array[int] = _fact("q", lambda line, offset, e: offset)  # where its line starts
+    id: array[int] = _fact("l", lambda line, offset, e: e.id, text=True)
+    date: array[int] = _fact("l", lambda line, offset, e: e.date.toordinal())
+    moment: array[int] = _fact("q", lambda line, offset, e: int(e.recorded.timestamp()))
+    action: array[int] = _fact("b", lambda line, offset, e: ACTIONS.index(e.action))
+    by: array[int] = _fact("l", lambda line, offset, e: e.by, text=True)
+    owner: array[int] = _fact("l", lambda line, offset, e: e.owner, text=True)
+    until: array[int] = _fact("l", lambda line, offset, e: _until(e))  # extend: to; progress: eta
+    percent: array[int] = _fact("b", lambda line, offset, e: -1 if e.percent is None else e.percent)
+    names: list[str] = field(default_factory=list)
+    latest: dict[tuple[int, int], int] = field(default_factory=dict)  # (action, measure) -> row
+    extensions: dict[int, int] = field(default_factory=dict)  # measure -> extensions
+    max_date: int = 0
+    _codes: dict[str, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._codes = {name: i for i, name in enumerate(self.names)}
+
+    def __len__(self) -> int:
+        return len(self.line)
+
+    def code(self, name: str) -> int:
+        """Return the index of NAME in `names`, adding it if new."""
+        found = self._codes.get(name)
+        if found is None:
+            found = self._codes[name] = len(self.names)
+            self.names.append(name)
+        return found
+
+    def code_of(self, name: str) -> int:
+        """Return the index of NAME in `names`, or -1 if no event names it."""
+        return self._codes.get(name, -1)
+
+    def name(self, code: int) -> str | None:
+        """Return the text a column's CODE stands for (None for -1)."""
+        return None if code < 0 else self.names[code]
+
+    def add(self, line: int, offset: int, event: Event) -> None:
+        """Append one event's facts, keeping `latest`, `extensions` and `max_date` up to date."""
+        row = len(self.line)
+        for column in COLUMNS:
+            value = column.read(line, offset, event)
+            if column.text:
+                value = -1 if value is None else self.code(str(value))
+            getattr(self, column.name).append(value)
+        code, action = self.id[row], self.action[row]
+        for slot in ((ANY, code), (action, code)):
+            best = self.latest.get(slot)
+            if best is None or self.key(row) > self.key(best):
+                self.latest[slot] = row
+        if ACTIONS[action] == "extend":
+            self.extensions[code] = self.extensions.get(code, 0) + 1
+        self.max_date = max(self.max_date, self.date[row])
+
+    def facts(self, row: int) -> tuple[Value, ...]:
+        """Return the facts of ROW as read from its event, text as text."""
+        return tuple(
+            self.name(getattr(self, c.name)[row]) if c.text else getattr(self, c.name)[row]
+            for c in COLUMNS
+        )
+
+    @staticmethod
+    def facts_of(line: int, offset: int, event: Event) -> tuple[Value, ...]:
+        """Return the facts an event on LINE at OFFSET has, as `facts` returns them."""
+        return tuple(c.read(line, offset, event) for c in COLUMNS)
+
+    def copy(self) -> Index:
+        """Return an independent copy."""
+        copied = Index(names=list(self.names), max_date=self.max_date)
+        for c in COLUMNS:
+            setattr(copied, c.name, array(c.typecode, getattr(self, c.name)))
+        copied.latest, copied.extensions = dict(self.latest), dict(self.extensions)
+        return copied
+
+    def key(self, row: int) -> tuple[int, int, int]:
+        """Return the order in which ROW takes effect: date, then recording time, then line."""
+        return (self.date[row], self.moment[row], self.line[row])
+
+    def rows_of(self, mid: str) -> list[int]:
+        """Return the rows of the events of measure MID, in file order."""
+        code = self.code_of(mid)
+        return [] if code < 0 else [i for i, c in enumerate(self.id) if c == code]
+
+    def last(self, mid: str, action: Action | None = None) -> int | None:
+        """Return the row of MID's event (of ACTION, if given) that takes effect last."""
+        code = self.code_of(mid)
+        slot = ANY if action is None else ACTIONS.index(action)
+        return None if code < 0 else self.latest.get((slot, code))
+
+
+@dataclass(frozen=True)
+class Column:
+    """One declared fact of `Index`."""
+
+    name: str
+    typecode: str
+    read: Reader
+    text: bool
+
+
+COLUMNS = tuple(
+    Column(f.name, f.metadata["typecode"], f.metadata["read"], f.metadata["text"])
+    for f in fields(Index)
+    if "read" in f.metadata
+)
+
+
+# ---------------------------------------------------------------------------- the cache
+
+Identity = tuple[int, int, int, int]
+
+
+def identity(path: Path) -> Identity | None:
+    """Return what tells one state of a file from another: size, mtime, inode, device."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
+
+
+def _cache_file(folder: Path, kind: str, path: Path) -> Path:
+    name = hashlib.sha256(str(path.resolve()).encode("utf-8")).hexdigest()[:24]
+    return folder / f"{kind}-{name}.cache"
+
+
+def _header(path: Path, ident: Identity, version: str) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "version": version,
+        "python": list(sys.version_info[:2]),
+        "byteorder": sys.byteorder,
+        "path": str(path.resolve()),
+        "identity": list(ident),
+    }
+
+
+def _save(target: Path, data: bytes) -> None:
+    """Write a cache file; one that cannot be written is simply not there next time."""
+    from contextlib import suppress
+
+    from .errors import FileProblem
+    from .storage import write_atomically
+
+    with suppress(FileProblem):
+        write_atomically(target, data)
+
+
+def save_index(
+    folder: Path, path: Path, ident: Identity, version: str, index: Index, extra: dict[str, Any]
+) -> None:
+    """Cache INDEX (and EXTRA, small JSON values) for the ledger PATH in state IDENT."""
+    header = _header(path, ident, version) | {
+        "names": index.names,
+        "latest": [[a, c, i] for (a, c), i in index.latest.items()],
+        "extensions": [[c, n] for c, n in index.extensions.items()],
+        "max_date": index.max_date,
+        "rows": len(index),
+        "extra": extra,
+    }
+    body = b"".join(column.tobytes() for column in _arrays(index))
+    _save(
+        _cache_file(folder, "ledger", path),
+        json.dumps(header, ensure_ascii=False).encode("utf-8") + b"\n" + body,
+    )
+
+
+def load_index(
+    folder: Path, path: Path, ident: Identity, version: str
+) -> tuple[Index, dict[str, Any]] | None:
+    """Return the cached index of ledger PATH if it was made from it in state IDENT."""
+    try:
+        data = _cache_file(folder, "ledger", path).read_bytes()
+        split = data.index(b"\n")
+        header = json.loads(data[:split])
+        expected = _header(path, ident, version)
+        if any(header.get(k) != v for k, v in expected.items()):
+            return None
+        index = Index(names=list(header["names"]), max_date=header["max_date"])
+        position = split + 1
+        for c in COLUMNS:
+            column = array(c.typecode)
+            size = header["rows"] * column.itemsize
+            column.frombytes(data[position : position + size])
+            position += size
+            setattr(index, c.name, column)
+        if position != len(data) or any(len(c) != header["rows"] for c in _arrays(index)):
+            return None
+        index.latest = {(a, c): i for a, c, i in header["latest"]}
+        index.extensions = {c: n for c, n in header["extensions"]}
+        return index, dict(header["extra"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _arrays(index: Index) -> list[array[int]]:
+    return [getattr(index, c.name) for c in COLUMNS]
+
+
+def save_text(
+    folder: Path, kind: str, path: Path, ident: Identity, version: str, text: str
+) -> None:
+    """Cache TEXT derived from the file PATH in state IDENT."""
+    header = json.dumps(_header(path, ident, version), ensure_ascii=False)
+    _save(_cache_file(folder, kind, path), (header + "\n" + text).encode("utf-8"))
+
+
+def load_text(folder: Path, kind: str, path: Path, ident: Identity, version: str) -> str | None:
+    """Return the TEXT cached for the file PATH if it was made from it in state IDENT."""
+    try:
+        header, _, text = (
+            _cache_file(folder, kind, path).read_text(encoding="utf-8").partition("\n")
+        )
+        if json.loads(header) != _header(path, ident, version):
+            return None
+        return text
+    except (OSError, ValueError):
+        return None

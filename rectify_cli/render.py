@@ -1,0 +1,437 @@
+"""Turn results into output: JSON, or text laid out for the width of the screen.
+
+The mode is chosen once per run (`formatter`); every command that prints data hands its
+result to the formatter's method for it. Text modes lay out rich tables: boxed and in
+colour for a terminal, without lines or colour for pipes and cron mail. Everything read
+from a file goes in as `Text`, never as markup. Nothing here computes a figure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Literal, Protocol
+
+from rich.cells import cell_len
+
+from . import schema
+from .core import REVIEW_GROUP, STATE_LABELS, Item, Status, Tally
+from .text import bar, clip, describe, evidence_text, names, percent
+
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+    from rich.table import Table
+    from rich.text import Text
+
+    from .ledger import Entry
+    from .plan import Plan
+    from .reports import DeadlineCheck, Point
+
+Mode = Literal["table", "plain", "json"]
+
+
+class Formatter(Protocol):
+    """What every output mode can show."""
+
+    def status(self, plan: Plan, status: Status, by_department: bool) -> None:
+        """Show completion rates."""
+
+    def items(self, items: list[Item]) -> None:
+        """Show a list of measures."""
+
+    def overdue(self, groups: list[tuple[str, list[Item]]], as_of: date) -> None:
+        """Show what is overdue or due for review, by group."""
+
+    def item(self, plan: Plan, item: Item, history: list[Entry]) -> None:
+        """Show one measure in full with its history."""
+
+    def log(self, entries: list[Entry]) -> None:
+        """Show ledger records."""
+
+    def trend(self, points: list[Point], checks: list[DeadlineCheck], step: str) -> None:
+        """Show the completion rate over time."""
+
+
+def formatter(mode: Mode, console: Console) -> Formatter:
+    """Return the formatter of MODE, printing to CONSOLE."""
+    if mode == "json":
+        return JsonFormatter(console)
+    return TextFormatter(console, styled=mode == "table")
+
+
+def blocks_fit(encoding: str) -> bool:
+    """Tell whether text in ENCODING can show the block characters of bars (█ ░)."""
+    try:
+        "█░".encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------------- JSON
+
+
+@dataclass
+class JsonFormatter:
+    """Print the structures of `schema`."""
+
+    console: Console
+
+    def _print(self, value: object) -> None:
+        self.console.out(schema.to_json(value), highlight=False)
+
+    def status(self, plan: Plan, status: Status, by_department: bool) -> None:
+        self._print(schema.status(plan, status))
+
+    def items(self, items: list[Item]) -> None:
+        self._print([schema.item(i) for i in items])
+
+    def overdue(self, groups: list[tuple[str, list[Item]]], as_of: date) -> None:
+        self._print(schema.overdue(groups))
+
+    def item(self, plan: Plan, item: Item, history: list[Entry]) -> None:
+        self._print(schema.shown(plan, item, history))
+
+    def log(self, entries: list[Entry]) -> None:
+        self._print([schema.entry(e) for e in entries])
+
+    def trend(self, points: list[Point], checks: list[DeadlineCheck], step: str) -> None:
+        self._print(schema.trend(points, checks))
+
+
+# ---------------------------------------------------------------------------- text
+
+
+NO_LINE_START = "、,。;:?!)》」』】”’…%,.;:?!)"  # never begins a line (避头)
+NO_LINE_END = "(《「『【“‘("  # never ends one (避尾)
+
+
+def wrap(text: str, width: int, indent: str = "  ") -> list[str]:
+    """Break TEXT into lines of at most WIDTH cells; continuation lines are indented
+    INDENT deeper than the first.
+
+    Chinese may break between any two characters, except before closing punctuation;
+    a run of Latin letters, digits and signs, such as a date, a time, a hash or a file
+    name, is never split unless it alone is longer than a line.
+    """
+    import re
+
+    lead = text[: len(text) - len(text.lstrip(" "))]
+    rest = re.sub(r"\s*\n\s*", " ", text[len(lead) :].rstrip())
+    if cell_len(lead + rest) <= width:
+        return [lead + rest]
+    lines: list[str] = []
+    line = ""
+    for token in re.findall(r"[!-~]+|\s+|.", rest):
+        limit = width - cell_len(lead + (indent if lines else ""))
+        if cell_len(line + token) <= limit or not line.strip():
+            line += token
+        elif (token in NO_LINE_START or line[-1] in NO_LINE_END) and len(line) > 1:
+            lines.append(line[:-1].rstrip())  # take the last character along
+            line = line[-1] + token
+        else:
+            lines.append(line.rstrip())
+            line = token.lstrip()
+        limit = width - cell_len(lead + (indent if lines else ""))
+        while cell_len(line) > limit:  # one token longer than a whole line
+            cut = max(1, len(clip(line, limit)) - 1)
+            lines.append(line[:cut])
+            line = line[cut:]
+            limit = width - cell_len(lead + indent)
+    if line.strip():
+        lines.append(line.rstrip())
+    return [lead + lines[0], *(lead + indent + x for x in lines[1:])]
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a text table: its header, its cells and how it may give way."""
+
+    header: str
+    cells: list[Text]
+    justify: Literal["left", "right"] = "left"
+    flexible: bool = False  # takes the room left, cut with an ellipsis
+    drop: int = 0  # columns with a higher number are dropped first on a narrow screen
+
+
+@dataclass
+class TextFormatter:
+    """Lay results out as tables as wide as the screen: one line per measure."""
+
+    console: Console
+    styled: bool
+
+    # ------------------------------------------------------------ building blocks
+
+    def _text(self, value: str, style: str = "") -> Text:
+        from rich.text import Text
+
+        return Text(value, style=style if self.styled else "")
+
+    def _bar(self, rate: float, width: int) -> str:
+        full, empty = ("█", "░") if blocks_fit(self.console.encoding) else ("#", "-")
+        return bar(rate, width, full, empty)
+
+    def _table(self, columns: list[Column], title: str = "", caption: str = "") -> Table:
+        """Build a table that fits the screen, dropping optional columns if it cannot."""
+        from rich import box
+        from rich.table import Table
+
+        per_column = 3 if self.styled else 2
+        flexible_min = 20
+        shown = list(columns)
+        while True:
+            fixed = sum(
+                max(cell_len(c.header), *(x.cell_len for x in c.cells), 1) + per_column
+                for c in shown
+                if not c.flexible
+            )
+            needed = fixed + sum(flexible_min + per_column for c in shown if c.flexible)
+            droppable = [c for c in shown if c.drop]
+            if needed <= self.console.width or not droppable:
+                break
+            shown.remove(max(droppable, key=lambda c: c.drop))
+        table = Table(
+            title=self._text(title) if title else None,
+            caption=self._text(caption) if caption else None,
+            title_justify="left",
+            caption_justify="left",
+            box=box.SIMPLE_HEAD if self.styled else None,
+            show_edge=False,
+            pad_edge=False,
+            header_style="bold" if self.styled else "",
+            title_style="bold" if self.styled else "",
+            caption_style="",
+            expand=False,
+        )
+        for c in shown:
+            table.add_column(
+                c.header,
+                justify=c.justify,
+                no_wrap=True,
+                overflow="ellipsis",
+                ratio=1 if c.flexible else None,
+                min_width=flexible_min if c.flexible else None,
+            )
+        if any(c.flexible for c in shown):
+            table.expand = True
+        for row in zip(*(c.cells for c in shown), strict=True):
+            table.add_row(*row)
+        return table
+
+    def _print(self, *renderables: RenderableType | str) -> None:
+        """Print, trailing blanks trimmed; text lines are wrapped here, not by rich."""
+        from rich.text import Text
+
+        with self.console.capture() as capture:
+            for r in renderables:
+                if isinstance(r, str):
+                    for line in wrap(r, self.console.width):
+                        self.console.print(Text(line), soft_wrap=True)
+                else:
+                    self.console.print(r)
+        self.console.out(
+            "\n".join(line.rstrip() for line in capture.get().splitlines()), highlight=False
+        )
+
+    # ------------------------------------------------------------ status
+
+    def status(self, plan: Plan, status: Status, by_department: bool) -> None:
+        o = status.overall
+        bar_width = 20 if self.console.width >= 100 else 10
+        head = [
+            f"整改完成率(截至 {status.as_of},已销号 ÷ 全部措施)",
+            f"总体:已销号 {o.closed}/{o.total},完成率 {percent(o.rate)},"
+            f"已超期 {o.overdue} 项,待复查 {o.review_due} 项",
+            f"[{self._bar(o.rate, bar_width * 2)}]",
+        ]
+        sections = (
+            [("按科室(一项措施计入其所列每个科室;落后的在前)", _behind_first(status.by_department))]
+            if by_department
+            else [
+                ("按问题", status.by_problem),
+                ("按整改时限", status.by_deadline),
+                ("按科室(一项措施计入其所列每个科室)", status.by_department),
+            ]
+        )
+        tables: list[RenderableType | str] = []
+        for title, tallies in sections:
+            tables += ["", self._tally_table(title, tallies, bar_width)]
+        self._print(*head, *tables)
+
+    def _tally_table(self, title: str, tallies: list[Tally], bar_width: int) -> Table:
+        t = self._text
+
+        def count(n: int, style: str) -> Text:
+            return t(str(n), style if n else "")
+
+        return self._table(
+            [
+                Column("项目", [t(x.label) for x in tallies], flexible=True),
+                Column("已销号", [t(f"{x.closed}/{x.total}") for x in tallies], "right"),
+                Column("完成率", [t(percent(x.rate)) for x in tallies], "right"),
+                Column("进度", [t(self._bar(x.rate, bar_width)) for x in tallies], drop=1),
+                Column("已超期", [count(x.overdue, "red") for x in tallies], "right"),
+                Column("待复查", [count(x.review_due, "yellow") for x in tallies], "right"),
+            ],
+            title=title,
+        )
+
+    # ------------------------------------------------------------ lists
+
+    def items(self, items: list[Item]) -> None:
+        if not items:
+            self._print("没有符合条件的措施。")
+            return
+        t = self._text
+        self._print(
+            self._table(
+                [
+                    Column("编号", [t(i.measure.id) for i in items]),
+                    Column("状态", [t(flag(i), _style(i)) for i in items]),
+                    Column("整改时限", [t(i.measure.deadline) for i in items], drop=2),
+                    Column("到期日", [t(due_text(i)) for i in items]),
+                    Column("责任人", [t(clip(i.owner or "—", 8)) for i in items], drop=1),
+                    Column("整改措施", [t(i.measure.text) for i in items], flexible=True),
+                ],
+                caption=f"共 {len(items)} 项",
+            )
+        )
+
+    def overdue(self, groups: list[tuple[str, list[Item]]], as_of: date) -> None:
+        if not groups:
+            self._print(f"截至 {as_of} 没有已超期或待复查的措施。")
+            return
+        late = sum(len(items) for group, items in groups if group != REVIEW_GROUP)
+        review = sum(len(items) for group, items in groups if group == REVIEW_GROUP)
+        out: list[RenderableType | str] = [f"截至 {as_of}:已超期 {late} 项,待复查 {review} 项"]
+        t = self._text
+        for group, items in groups:
+            reviewing = group == REVIEW_GROUP
+            out += [
+                "",
+                self._table(
+                    [
+                        Column("编号", [t(i.measure.id) for i in items]),
+                        Column(
+                            "应复查" if reviewing else "到期日",
+                            [t(str(i.next_review) if reviewing else due_text(i)) for i in items],
+                        ),
+                        Column(
+                            "逾期",
+                            [t(f"{_days_late(i)} 天", "red") for i in items],
+                            "right",
+                        ),
+                        Column("责任人", [t(clip(i.owner or "—", 8)) for i in items], drop=2),
+                        Column(
+                            "牵头/责任科室",
+                            [t(_lead_or_responsible(i)) for i in items],
+                            drop=1,
+                        ),
+                        Column("整改措施", [t(i.measure.text) for i in items], flexible=True),
+                    ],
+                    title=f"{group}({len(items)} 项)",
+                ),
+            ]
+        self._print(*out)
+
+    # ------------------------------------------------------------ one item, the log
+
+    def item(self, plan: Plan, item: Item, history: list[Entry]) -> None:
+        m = item.measure
+        problem = plan.problem(m.problem)
+        due = f"到期日:{item.due or '无固定期限'}"
+        if item.extensions:
+            due += f";原定 {item.original_due},已延期 {item.extensions} 次"
+        state = STATE_LABELS[item.state]
+        headline = state if flag(item) == state else f"{flag(item)}(状态:{state})"
+        lines = [
+            f"措施 {m.id}  {headline}(截至 {item.as_of})",
+            f"问题:{problem.label}{problem.title}",
+            f"整改措施:{m.text}",
+            f"牵头科室:{names(m.lead)}",
+            f"责任科室:{names(m.responsible)}",
+            f"责任人:{item.owner or '未指定'}",
+            f"整改时限:{m.deadline}({due})",
+        ]
+        if item.progress_on:
+            done = f",完成 {item.percent}%" if item.percent is not None else ""
+            eta = f",预计 {item.eta} 完成" if item.eta else ""
+            lines.append(f"最近进展:{item.progress_on}{done}{eta}")
+        if item.next_review:
+            last = item.last_review or "尚未复查"
+            lines.append(f"复查:每{m.cadence}一次;上次 {last},下次应在 {item.next_review} 前")
+        lines.append("历史记录:" if history else "历史记录:暂无")
+        for entry in history:
+            lines += ["  " + line for line in entry_lines(entry)]
+        self._print(*lines)
+
+    def log(self, entries: list[Entry]) -> None:
+        if not entries:
+            self._print("没有符合条件的记录。")
+            return
+        lines = []
+        for entry in entries:
+            first, *rest = entry_lines(entry)
+            lines.append(f"{entry.event.id}  {first}")
+            lines += ["    " + line.strip() for line in rest]
+        lines.append(f"共 {len(entries)} 条记录")
+        self._print(*lines)
+
+    def trend(self, points: list[Point], checks: list[DeadlineCheck], step: str) -> None:
+        from .reports import chart_lines
+
+        as_of = points[-1].day if points else ""
+        full, empty = ("█", "░") if blocks_fit(self.console.encoding) else ("#", "-")
+        width = 30 if self.console.width >= 100 else 15
+        chart = chart_lines(points, checks, width=width, full=full, empty=empty)
+        self._print(f"整改完成率走势(截至 {as_of},{'按周' if step == 'week' else '按月'})", *chart)
+
+
+# ---------------------------------------------------------------------------- words
+
+
+def flag(item: Item) -> str:
+    """Return the state of an item in a few words: overdue and review-due come first."""
+    if item.overdue:
+        return f"已超期 {item.days_overdue} 天"
+    if item.review_due:
+        return f"待复查 {item.days_review_overdue} 天"
+    return STATE_LABELS[item.state]
+
+
+def due_text(item: Item) -> str:
+    """Return when an item is due: a date (marked if extended), or its ongoing deadline."""
+    if item.due is None:
+        return item.measure.deadline
+    return f"{item.due}(延)" if item.extensions else item.due.isoformat()
+
+
+def _days_late(item: Item) -> int:
+    return item.days_overdue if item.overdue else item.days_review_overdue
+
+
+def _lead_or_responsible(item: Item) -> str:
+    return names(item.measure.lead or item.measure.responsible)
+
+
+def _style(item: Item) -> str:
+    return "red" if item.overdue else "yellow" if item.review_due else ""
+
+
+def _behind_first(tallies: list[Tally]) -> list[Tally]:
+    return sorted(tallies, key=lambda t: (-t.overdue, -t.review_due, t.rate))
+
+
+def entry_lines(entry: Entry) -> list[str]:
+    """Describe one event: what, when it takes effect, who, when recorded, and all it says."""
+    e = entry.event
+    backdated = "(补登)" if e.date < e.recorded.date() else ""
+    lines = [
+        f"{e.date} {describe(e)} 由 {e.by}"
+        f"(登记于 {e.recorded:%Y-%m-%d %H:%M:%S%z}{backdated},第 {entry.line} 行)"
+    ]
+    if e.note:
+        lines.append(f"    说明:{e.note}")
+    lines += [f"    佐证:{evidence_text(x)}" for x in e.evidence]
+    return lines

@@ -1,0 +1,79 @@
+"""How rectify words things, once: rates, bars, widths, evidence, events, departments.
+
+Shared by the terminal output and the documents, so that a figure or a record reads
+the same on screen, in the report and in the 台账.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.cells import cell_len, get_character_cell_size
+
+from .actions import ACTION_LABELS
+
+if TYPE_CHECKING:
+    from .events import Event, Evidence
+    from .plan import Measure
+
+
+def percent(rate: float) -> str:
+    """Return RATE as a percentage with one decimal, e.g. 23.8%."""
+    return f"{rate * 100:.1f}%"
+
+
+def bar(rate: float, width: int, full: str, empty: str) -> str:
+    """Return a bar of WIDTH characters filled to RATE."""
+    filled = round(rate * width)
+    return full * filled + empty * (width - filled)
+
+
+def pad(text: str, width: int) -> str:
+    """Pad TEXT with spaces to WIDTH terminal cells (a Chinese character takes two)."""
+    return text + " " * max(0, width - cell_len(text))
+
+
+def clip(text: str, width: int) -> str:
+    """Cut TEXT to at most WIDTH cells, ending with … when cut; one line only."""
+    text = " ".join(text.split())
+    if cell_len(text) <= width:
+        return text
+    used = 0
+    for n, char in enumerate(text):
+        used += get_character_cell_size(char)
+        if used > width - 1:
+            return text[:n] + "…"
+    return text
+
+
+def names(values: tuple[str, ...] | list[str]) -> str:
+    """Return departments or people joined as Chinese lists them, or — for none."""
+    return "、".join(values) or "—"
+
+
+def departments(measure: Measure) -> str:
+    """Return the lead and responsible departments of a measure as one short line."""
+    return f"牵头:{names(measure.lead)};责任:{names(measure.responsible)}"
+
+
+def evidence_text(evidence: Evidence) -> str:
+    """Return a piece of evidence: its description, or a file with its size and digest."""
+    if evidence.path is None:
+        return evidence.text or ""
+    return f"{evidence.path}({evidence.size} 字节,SHA-256 {(evidence.sha256 or '')[:16]}…)"
+
+
+def describe(event: Event) -> str:
+    """Return a short Chinese summary of what EVENT records."""
+    label = ACTION_LABELS[event.action]
+    if event.action == "assign":
+        return f"{label}:{event.owner}"
+    if event.action == "extend":
+        approved = f"(批准人 {event.approved_by})" if event.approved_by else ""
+        return f"延期至 {event.to}{approved}"
+    details = []
+    if event.percent is not None:
+        details.append(f"完成 {event.percent}%")
+    if event.eta:
+        details.append(f"预计 {event.eta} 完成")
+    return label + (f"({','.join(details)})" if details else "")

@@ -1,0 +1,258 @@
+"""The application layer: the files a run uses, the clock, the user, and what commands ask of them.
+
+A `Workspace` is opened once per command. It resolves which plan and ledger to use
+(option > environment > default), reads the plan when first asked and the ledger (through
+its cache) when first asked, and offers what the commands need: the state at a date,
+recording a change under the ledger's lock, the data of a report, and every check. This
+and the command line are the only places that read the clock and the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import core
+from .errors import DataInvalid, Diagnostic, Refused
+
+if TYPE_CHECKING:
+    from .events import Event
+    from .ledger import Entry, Ledger, Verification
+    from .plan import Measure, Plan
+    from .reports import Report, Step
+
+PLAN_ENV = "RECTIFY_PLAN"
+LEDGER_ENV = "RECTIFY_LEDGER"
+USER_ENV = "RECTIFY_USER"
+DEFAULT = "默认位置"
+
+
+def clock() -> datetime:
+    """Return the current moment, timezone-aware. The one place rectify reads the clock."""
+    return datetime.now().astimezone()
+
+
+def embedded_plan() -> Path:
+    """Return the path of the plan shipped inside the package.
+
+    A wheel carries it as rectify_cli/data/measures.yaml; an editable install of a
+    checkout reads data/measures.yaml at the repository root, where it is maintained.
+    """
+    from importlib.resources import files
+
+    shipped = Path(str(files("rectify_cli") / "data" / "measures.yaml"))
+    checkout = Path(__file__).resolve().parents[1] / "data" / "measures.yaml"
+    return shipped if shipped.is_file() or not checkout.is_file() else checkout
+
+
+def default_ledger() -> Path:
+    """Return the ledger a clerk and a cron job of the same user both find: the user data folder."""
+    from platformdirs import user_data_path
+
+    return user_data_path("rectify", appauthor=False) / "ledger.yaml"
+
+
+def cache_folder() -> Path:
+    """Return the folder of the disposable caches of validated plans and ledger indexes."""
+    from platformdirs import user_cache_path
+
+    return user_cache_path("rectify", appauthor=False)
+
+
+@dataclass(frozen=True)
+class Files:
+    """Which plan and ledger a command uses, and where each choice came from."""
+
+    plan: Path
+    plan_source: str
+    ledger: Path
+    ledger_source: str
+
+    @classmethod
+    def resolve(cls, plan: Path | None, ledger: Path | None) -> Files:
+        """Pick the files: an option beats an environment variable, which beats the default."""
+
+        def pick(option: Path | None, env: str, default: Callable[[], Path]) -> tuple[Path, str]:
+            if option is not None:
+                return option, "命令行选项"
+            if os.environ.get(env):
+                return Path(os.environ[env]), f"环境变量 {env}"
+            return default(), DEFAULT
+
+        return cls(*pick(plan, PLAN_ENV, embedded_plan), *pick(ledger, LEDGER_ENV, default_ledger))
+
+
+def parse_date(text: str, option: str) -> date:
+    """Parse a YYYY-MM-DD date typed by a user for OPTION."""
+    import unicodedata
+
+    try:
+        return date.fromisoformat(unicodedata.normalize("NFKC", text).strip())
+    except ValueError:
+        raise Refused(f"{option} 的日期“{text}”无效,应写成 YYYY-MM-DD,如 2023-10-31") from None
+
+
+def current_user(by: str | None) -> str:
+    """Return who records an event: --by, else RECTIFY_USER, else the login name."""
+    import getpass
+
+    name = by or os.environ.get(USER_ENV)
+    if not name:
+        try:
+            name = getpass.getuser()
+        except (OSError, KeyError, ImportError):
+            name = ""
+    if not name or not name.strip():
+        raise Refused(f"无法确定登记人,请用 --by 姓名 或设置环境变量 {USER_ENV}")
+    return name.strip()
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A change that was appended: the measure and the ledger entry."""
+
+    measure: Measure
+    entry: Entry
+
+
+class Workspace:
+    """A plan and a ledger, read when first needed, and the operations on them."""
+
+    def __init__(self, files: Files, cache: Path | None = None) -> None:
+        self.files = files
+        self.cache = cache
+
+    @classmethod
+    def open(cls, plan: Path | None = None, ledger: Path | None = None) -> Workspace:
+        """Resolve the files from options, environment and defaults; use the user's cache."""
+        return cls(Files.resolve(plan, ledger), cache_folder())
+
+    @cached_property
+    def plan(self) -> Plan:
+        """Return the validated plan."""
+        from .plan import load_plan
+
+        return load_plan(self.files.plan, self.cache)
+
+    @cached_property
+    def ledger(self) -> Ledger:
+        """Return the ledger's index (through the cache), checked to name only the plan's measures."""
+        from .ledger import read_ledger
+
+        book = read_ledger(self.files.ledger, self.cache)
+        _raise(unknown_measures(self.plan, book))
+        return book
+
+    # ------------------------------------------------------------ time
+
+    def now(self) -> datetime:
+        """Return the current time in the plan's timezone, to the second."""
+        from zoneinfo import ZoneInfo
+
+        return clock().astimezone(ZoneInfo(self.plan.plan.timezone)).replace(microsecond=0)
+
+    def as_of(self, text: str | None) -> date:
+        """Return the date given with --as-of, or today in the plan's timezone."""
+        return parse_date(text, "--as-of") if text else self.now().date()
+
+    # ------------------------------------------------------------ reading
+
+    def state(self, as_of: date) -> list[core.Item]:
+        """Return every measure as it stands at AS_OF."""
+        return core.replay(self.plan, self.ledger.index, as_of)
+
+    def history(self, mid: str, as_of: date) -> list[Entry]:
+        """Return the records of measure MID in effect at AS_OF, in the order they apply."""
+        return [self.ledger.entry(i) for i in core.history(self.ledger.index, mid, as_of)]
+
+    def log(self, mid: str | None, since: date | None, by: str | None) -> list[Entry]:
+        """Return the records chosen for the audit log, in the order they were recorded."""
+        rows = core.audit_log(self.ledger.index, mid, since, by)
+        return [self.ledger.entry(i) for i in rows]
+
+    # ------------------------------------------------------------ changing
+
+    def record(
+        self,
+        measure_id: str,
+        change: core.Change,
+        *,
+        by: str | None,
+        on: str | None,
+        evidence: list[str] | None = None,
+        files: list[Path] | None = None,
+    ) -> Recorded:
+        """Append the event CHANGE makes of a measure, judged on the ledger under its lock."""
+        from .events import Evidence
+        from .evidence import evidence_file
+        from .ledger import append
+
+        measure = self.plan.measure(measure_id)
+        now = self.now()
+        request = core.Request(
+            by=current_user(by), now=now, on=parse_date(on, "--date") if on else now.date()
+        )
+        texts = [Evidence(text=e.strip()) for e in evidence or () if e.strip()]
+        stored = [evidence_file(f, self.files.ledger.parent) for f in files or ()]
+        change = replace(change, evidence=(*texts, *stored))
+
+        def build(book: Ledger) -> Event:
+            _raise(unknown_measures(self.plan, book))
+            return core.judge(self.plan, book.index, measure, request, change)
+
+        entry = append(
+            self.files.ledger,
+            build,
+            create_folder=self.files.ledger_source == DEFAULT,
+            cache=self.cache,
+        )
+        return Recorded(measure, entry)
+
+    # ------------------------------------------------------------ documents
+
+    def verified(self) -> tuple[Ledger, list[Entry], Verification]:
+        """Read the ledger itself, never a cache, and refuse it unless its chain verifies."""
+        from .ledger import read_ledger, verify
+
+        chain = verify(self.files.ledger)
+        _raise(list(chain.problems))
+        book = read_ledger(self.files.ledger)
+        _raise(unknown_measures(self.plan, book))
+        return book, book.entries(), chain
+
+    def report(self, as_of: date, step: Step) -> tuple[Report, list[Entry]]:
+        """Return the data of a report at AS_OF, and every record in the order recorded."""
+        from .reports import build
+
+        book, entries, chain = self.verified()
+        data = build(self.plan, book.index, entries, as_of, chain.head or None, step)
+        return data, [entries[i] for i in core.audit_log(book.index)]
+
+    # ------------------------------------------------------------ checking
+
+    def check(self) -> list[Diagnostic]:
+        """Run every check on the plan and the ledger files themselves; return all problems."""
+        from .checks import run_checks
+
+        return run_checks(self.files.plan, self.files.ledger)
+
+
+def unknown_measures(plan: Plan, ledger: Ledger) -> list[Diagnostic]:
+    """Return a problem for every record of the ledger that names a measure the plan lacks."""
+    m = ledger.index
+    unknown = {code for code in set(m.id) if m.names[code] not in plan.by_id}
+    return [
+        Diagnostic(ledger.path, m.line[i], 1, f"方案中没有措施“{m.names[m.id[i]]}”")
+        for i in range(len(m))
+        if m.id[i] in unknown
+    ]
+
+
+def _raise(problems: list[Diagnostic]) -> None:
+    if problems:
+        raise DataInvalid(problems)

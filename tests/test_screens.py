@@ -1,0 +1,111 @@
+"""What clerks see at the widths their screens have: golden outputs at 60, 80 and 120 columns.
+
+Every listing keeps one line per measure, cuts long texts with an ellipsis, never splits
+a date, and draws bars with characters the output's encoding can show.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from rectify_cli.cli import options
+
+from .conftest import Result, assert_golden
+
+WIDTHS = (60, 80, 120)
+SCREENS = {
+    "status": ("status", "--as-of", "2023-11-15"),
+    "list": ("list", "--as-of", "2023-11-15"),
+    "overdue": ("overdue", "--as-of", "2023-11-15"),
+    "show": ("show", "4.1", "--as-of", "2023-11-15"),
+}
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@pytest.fixture
+def kept(run: Callable[..., Result], at: Callable[[str], None]) -> Callable[..., Result]:
+    """A ledger with a sign-off, an owner, progress, an extension and a late item."""
+    at("2023-11-01T09:30:00+08:00")
+    for args in (
+        ("close", "1.5", "--date", "2023-09-28", "--evidence", "追责决定书"),
+        ("close", "3.2", "--date", "2023-10-05", "--evidence", "柔性执法工作指引"),
+        ("assign", "4.1", "--owner", "赵磊", "--date", "2023-09-25"),
+        ("progress", "4.1", "--note", "已公布投诉电话,12345 转办单建档 12 件", "--percent", "60",
+         "--eta", "2023-11-20", "--date", "2023-10-20"),
+        ("extend", "4.1", "--to", "2023-11-30", "--reason", "12345 平台对接延后",
+         "--approved-by", "李局长", "--date", "2023-10-28"),
+    ):  # fmt: skip
+        assert run(*args).exit_code == 0
+    return run
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("mode", ["plain", "table"])
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_screen_golden(
+    kept: Callable[..., Result],
+    monkeypatch: pytest.MonkeyPatch,
+    screen: str,
+    mode: str,
+    width: int,
+) -> None:
+    monkeypatch.setenv("COLUMNS", str(width))
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setattr(options, "on_terminal", lambda: mode == "table")
+    result = kept(*SCREENS[screen])
+    assert result.exit_code in (0, 1), result.stderr
+    assert ("\x1b[" in result.stdout) == (mode == "table" and screen != "show")  # bold headers
+    text = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout)
+    assert_golden(f"{screen}-{mode}-{width}.txt", text)
+    lines = text.splitlines()
+    assert max(cell_width(line) for line in lines) <= width
+    for line in lines:  # a date cut at the end of a line would leave a piece of one
+        assert not re.search(r"(?<![\d-])\d{4}-\d{0,2}-?$", line), line
+    if screen in ("list", "overdue"):
+        rows = [line for line in lines if re.match(r"^[│ ]*\d+\.\d+ ", line)]
+        assert rows and all(DATE.search(row) or re.search("长期|持续", row) for row in rows)
+
+
+def cell_width(line: str) -> int:
+    from rich.cells import cell_len
+
+    return cell_len(line)
+
+
+def test_list_has_one_line_per_measure_at_60_columns(
+    kept: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "60")
+    lines = kept("list").stdout.splitlines()
+    ids = [line.split()[0] for line in lines if re.match(r"^\d+\.\d+ ", line)]
+    assert len(ids) == 21 and ids[0] == "1.1"
+    assert any(line.endswith("…") for line in lines)  # long texts are cut, not wrapped
+
+
+@pytest.mark.parametrize(
+    ("encoding", "full", "empty"), [("utf-8", "█", "░"), ("gbk", "#", "-"), ("ascii", "#", "-")]
+)
+def test_bars_use_characters_the_console_can_show(
+    kept: Callable[..., Result], tmp_path: Path, encoding: str, full: str, empty: str
+) -> None:
+    """A real process whose output encoding is GBK or ASCII draws bars it can print."""
+    env = {**__import__("os").environ, "PYTHONIOENCODING": encoding, "COLUMNS": "100"}
+    done = subprocess.run(
+        [sys.executable, "-m", "rectify_cli", "status", "--as-of", "2023-11-15"],
+        capture_output=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode(encoding, "replace")
+    text = done.stdout.decode(encoding)
+    overall = text.splitlines()[2]
+    assert overall.startswith("[") and set(overall.strip("[]")) <= {full, empty}
+    assert full in overall and empty in overall
+    if encoding != "ascii":
+        assert "?" not in text
