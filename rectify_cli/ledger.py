@@ -110,27 +110,17 @@ def _parse_line(text: str) -> Any:
         return value
 
 
-_FIELD_MESSAGES = {
-    "missing": "缺少字段“{field}”",
-    "extra_forbidden": "未知字段“{field}”",
-    "literal_error": "未知操作“{value}”",
-    "timezone_aware": "记录时间必须带时区,如 2023-10-08T09:30:00+08:00",
-    "datetime_from_date_parsing": "时间格式应为 ISO 8601,如 2023-10-08T09:30:00+08:00",
-    "datetime_parsing": "时间格式应为 ISO 8601,如 2023-10-08T09:30:00+08:00",
-    "date_from_datetime_parsing": "日期应写成 YYYY-MM-DD",
-    "date_parsing": "日期应写成 YYYY-MM-DD",
-    "string_type": "字段“{field}”应为文字",
-    "model_type": "应为“键: 值”的映射",
-}
-
-
 def _field_message(error: Any) -> str:
-    loc = error["loc"]
-    field = next((str(p) for p in reversed(loc) if isinstance(p, str)), "")
+    from .plan import validation_message
+
+    field = next((str(p) for p in reversed(error["loc"]) if isinstance(p, str)), "")
     if error["type"] == "value_error":
         return f"{field + ':' if field else ''}{error['ctx']['error']}"
-    template = _FIELD_MESSAGES.get(error["type"], "字段“{field}”取值无效:{msg}")
-    return template.format(field=field, value=error.get("input"), msg=error["msg"])
+    if error["type"] == "literal_error" and field == "action":
+        return f"未知操作“{error['input']}”"
+    if error["type"] == "timezone_aware":
+        return "记录时间必须带时区,如 2023-10-08T09:30:00+08:00"
+    return validation_message(error)
 
 
 def split_lines(

@@ -285,37 +285,56 @@ def deadline_group(word: str) -> str:
 _MESSAGES = {
     "missing": "缺少字段“{field}”",
     "extra_forbidden": "未知字段“{field}”",
-    "string_type": "应为文字",
+    "string_type": "字段“{field}”应为文字",
     "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "int_from_float": "应为整数",
+    "bool_type": "应为 true 或 false",
     "tuple_type": "应为列表,如 [政策法规科, 办公室]",
+    "list_type": "应为列表",
     "model_type": "应为“键: 值”的映射",
+    "dataclass_type": "应为“键: 值”的映射",
     "too_short": "不能为空列表",
-    "greater_than_equal": "应为正整数",
+    "less_than_equal": "应不大于 {le}",
     "date_from_datetime_parsing": "日期应写成 YYYY-MM-DD",
+    "date_from_datetime_inexact": "日期应写成 YYYY-MM-DD",
     "date_parsing": "日期应写成 YYYY-MM-DD",
     "date_type": "日期应写成 YYYY-MM-DD",
+    "timezone_aware": "时间必须带时区,如 2023-10-08T09:30:00+08:00",
+    "datetime_type": "时间格式应为 ISO 8601,如 2023-10-08T09:30:00+08:00",
+    "datetime_parsing": "时间格式应为 ISO 8601,如 2023-10-08T09:30:00+08:00",
+    "datetime_from_date_parsing": "时间格式应为 ISO 8601,如 2023-10-08T09:30:00+08:00",
 }
 
 
-def _message(error: Any, source: Located) -> str:
-    kind = error["type"]
-    loc = error["loc"]
-    field = str(loc[-1]) if loc else ""
+def validation_message(error: Any) -> str:
+    """Say a pydantic validation error in Chinese, naming the field; never pydantic's English."""
+    kind, ctx = error["type"], error.get("ctx") or {}
+    field = next((str(p) for p in reversed(error["loc"]) if isinstance(p, str)), "")
     if kind == "value_error":
-        return str(error["ctx"]["error"])
+        return str(ctx["error"])
+    if kind == "literal_error":
+        allowed = "、".join(re.findall(r"'([^']*)'", str(ctx.get("expected", ""))))
+        return f"“{error['input']}”无效,可用的值:{allowed}"
+    if kind == "greater_than_equal":
+        return "应为正整数" if ctx.get("ge") == 1 else f"应不小于 {ctx.get('ge')}"
     if kind == "string_pattern_mismatch":
-        if field == "id":
-            return f'编号“{error["input"]}”应写成“问题号.措施号”,如 "3.2"'
         return "不能为空"
+    template = _MESSAGES.get(kind, "字段“{field}”的取值无效")
+    return template.format(field=field, **{k: v for k, v in ctx.items() if k == "le"})
+
+
+def _message(error: Any, source: Located) -> str:
+    kind, loc = error["type"], error["loc"]
+    field = str(loc[-1]) if loc else ""
+    if kind == "string_pattern_mismatch" and field == "id":
+        return f'编号“{error["input"]}”应写成“问题号.措施号”,如 "3.2"'
     if kind == "string_type" and field == "id" and isinstance(error["input"], (int, float)):
         written = source.written(tuple(loc)) or str(error["input"])
         return f'编号必须加引号写成文字,如 "{written}"(不加引号时 YAML 会把 3.10 读成数字 3.1)'
-    if kind == "literal_error":
-        return f"“{error['input']}”无效,可用的值:{error['ctx']['expected']}"
-    template = _MESSAGES.get(kind)
-    if template is None:
-        return f"取值无效:{error['msg']}"
-    return template.format(field=field)
+    if kind == "string_type":
+        return "应为文字"
+    return validation_message(error)
 
 
 def _cross_checks(data: Any) -> list[tuple[tuple[str | int, ...], str]]:

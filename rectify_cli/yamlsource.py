@@ -126,6 +126,42 @@ def _structure_problems(path: Path, root: yaml.Node) -> tuple[list[Diagnostic], 
     return found, aliased
 
 
+# What PyYAML's scanner, parser and constructor say, in the words of a clerk's editor.
+_YAML_PROBLEMS = (
+    (r"^\t|found a tab character", "缩进不能用制表符(Tab),请改用空格"),
+    (r"that cannot start any token", "此处的字符不能作为一项内容的开头(如 @、`、%),请加引号"),
+    (r"mapping values are not allowed", "此处不能出现“键: 值”:内容含冒号时请加引号,或检查缩进"),
+    (r"could not find expected ':'", "缺少冒号“:”,应写成“键: 值”"),
+    (r"did not find expected key", "缩进不对:此处应为一个字段名"),
+    (r"did not find expected '-' indicator", "缩进不对:此处应为以“- ”开头的列表项"),
+    (r"did not find expected node content", "此处缺少内容:括号没有闭合?"),
+    (r"expected ',' or '\]'", "方括号列表 [ ] 没有闭合,或缺少逗号"),
+    (r"expected ',' or '\}'", "花括号 { } 没有闭合,或缺少逗号"),
+    (r"found unexpected end of stream", "文件意外结束:引号或括号没有闭合"),
+    (r"found unknown escape character", "双引号中有无法识别的转义字符(\\),可改用单引号"),
+    (r"expected <block end>|expected <document start>|single document", "缩进不对,或有多余内容"),
+    (r"found undefined alias|found duplicate anchor", "不支持 YAML 锚点和别名(&、*)"),
+    (r"could not determine a constructor for the tag", "不支持的 YAML 标签(!!…)"),
+    (r"found unexpected ':'", "此处的冒号“:”不合语法,请给这项内容加引号"),
+    (r"unacceptable character|special characters are not allowed", "文件中有不允许的控制字符"),
+)
+
+
+def yaml_problem(exc: yaml.YAMLError, text: str = "") -> str:
+    """Say a PyYAML error in TEXT in Chinese: PyYAML words its errors in English only."""
+    import re
+
+    mark = getattr(exc, "problem_mark", None)
+    here = text[mark.index : mark.index + 1] if mark is not None and mark.index < len(text) else ""
+    said = here + " ".join(
+        str(part) for part in (getattr(exc, "context", None), getattr(exc, "problem", None)) if part
+    )
+    for pattern, chinese in _YAML_PROBLEMS:
+        if re.search(pattern, said):
+            return f"YAML 语法错误:{chinese}"
+    return "YAML 语法错误:无法解析此处的内容"
+
+
 def parse_located(path: Path, text: str) -> Located:
     """Parse TEXT (the content of PATH) as one YAML document with safe types only."""
     loader = _Loader(text)
@@ -140,10 +176,9 @@ def parse_located(path: Path, text: str) -> Located:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = exc.problem or exc.context or "无法解析"
-        raise DataInvalid([Diagnostic(path, line, col, f"YAML 语法错误:{what}")]) from None
+        raise DataInvalid([Diagnostic(path, line, col, yaml_problem(exc, text))]) from None
     except yaml.YAMLError as exc:
-        raise DataInvalid([Diagnostic(path, 1, 1, f"YAML 无法解析:{exc}")]) from None
+        raise DataInvalid([Diagnostic(path, 1, 1, yaml_problem(exc, text))]) from None
     finally:
         loader.dispose()
     return Located(path, data, root, problems)

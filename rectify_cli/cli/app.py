@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
+from functools import partial
 from typing import Annotated, Any
 
 import typer
+from typer._click import exceptions as click_errors
 from typer.core import TyperGroup
 
 from .. import __version__
 from ..errors import EXIT_ERROR, DataInvalid, RectifyError
+from .chinese import localize, usage_lines
 
 HELP = (
     "整改台账:销号、进展、延期、复查,完成率、超期清单和进展报告。\n\n"
@@ -36,15 +40,39 @@ rectify {version} — 整改台账
 
 
 class RectifyGroup(TyperGroup):
-    """Turn every RectifyError into its message on stderr and its exit code: the one place."""
+    """The command group: Chinese help, and the one place that turns errors into output."""
 
-    def invoke(self, ctx: Any) -> Any:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        localize(self)
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Run a command; print any error in Chinese on stderr and exit with its code."""
+        run = partial(super().main, args, prog_name, complete_var, False, windows_expand_args)
+        if not standalone_mode:
+            return run(**extra)
         try:
-            return super().invoke(ctx)
+            code = run(**extra)
         except RectifyError as exc:
             for line in exc.lines():
                 typer.echo(line if isinstance(exc, DataInvalid) else f"错误:{line}", err=True)
-            raise typer.Exit(exc.exit_code) from None
+            sys.exit(exc.exit_code)
+        except click_errors.ClickException as exc:  # usage errors: Click says them in English
+            for line in usage_lines(exc):
+                typer.echo(line, err=True)
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            typer.echo("已中止。", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 app = typer.Typer(

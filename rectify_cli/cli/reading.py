@@ -160,7 +160,7 @@ def show(
 def log(
     measure_id: Annotated[
         str | None,
-        typer.Argument(metavar="[编号]", help="只看这条措施", show_default=False),
+        typer.Argument(metavar="编号", help="只看这条措施", show_default=False),
     ] = None,
     since: Annotated[
         str | None,
