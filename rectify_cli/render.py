@@ -16,7 +16,7 @@ from rich.cells import cell_len
 
 from . import schema
 from .core import REVIEW_GROUP, STATE_LABELS, Item, Status, Tally
-from .text import bar, clip, describe, evidence_text, names, percent
+from .text import bar, clip, describe, evidence_text, names, percent, state_text
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -288,7 +288,7 @@ class TextFormatter:
             self._table(
                 [
                     Column("编号", [t(i.measure.id) for i in items]),
-                    Column("状态", [t(flag(i), _style(i)) for i in items]),
+                    Column("状态", [t(state_text(i), _style(i)) for i in items]),
                     Column("整改时限", [t(i.measure.deadline) for i in items], drop=2),
                     Column("到期日", [t(due_text(i)) for i in items]),
                     Column("责任人", [t(clip(i.owner or "—", 8)) for i in items], drop=1),
@@ -344,7 +344,7 @@ class TextFormatter:
         if item.extensions:
             due += f";原定 {item.original_due},已延期 {item.extensions} 次"
         state = STATE_LABELS[item.state]
-        headline = state if flag(item) == state else f"{flag(item)}(状态:{state})"
+        headline = f"{state_text(item)}(状态:{state})" if item.overdue else state_text(item)
         lines = [
             f"措施 {m.id}  {headline}(截至 {item.as_of})",
             f"问题:{problem.label}{problem.title}",
@@ -389,15 +389,6 @@ class TextFormatter:
 
 
 # ---------------------------------------------------------------------------- words
-
-
-def flag(item: Item) -> str:
-    """Return the state of an item in a few words: overdue and review-due come first."""
-    if item.overdue:
-        return f"已超期 {item.days_overdue} 天"
-    if item.review_due:
-        return f"待复查 {item.days_review_overdue} 天"
-    return STATE_LABELS[item.state]
 
 
 def due_text(item: Item) -> str:

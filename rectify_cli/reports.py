@@ -17,7 +17,7 @@ from .core import REVIEW_GROUP, STATE_LABELS, Item, Status
 from .errors import Refused
 from .index import Index
 from .plan import Plan, add_months, chinese_numeral, deadline_group
-from .text import bar, evidence_text, names, percent
+from .text import bar, evidence_text, names, percent, state_text
 
 if TYPE_CHECKING:
     from .ledger import Entry
@@ -224,15 +224,6 @@ def remarks(detail: Detail) -> str:
         late = "(已逾期)" if item.review_due else ""
         notes.append(f"{last}应在 {item.next_review} 前复查{late}")
     return ";".join(notes)
-
-
-def state_text(item: Item) -> str:
-    """Return the state as a 台账 writes it."""
-    if item.overdue:
-        return f"已超期 {item.days_overdue} 天"
-    if item.review_due:
-        return f"{STATE_LABELS[item.state]},待复查"
-    return STATE_LABELS[item.state]
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from rich.cells import cell_len, get_character_cell_size
 from .actions import ACTION_LABELS
 
 if TYPE_CHECKING:
+    from .core import Item
     from .events import Event, Evidence
     from .plan import Measure
 
@@ -54,6 +55,16 @@ def names(values: tuple[str, ...] | list[str]) -> str:
 def departments(measure: Measure) -> str:
     """Return the lead and responsible departments of a measure as one short line."""
     return f"牵头:{names(measure.lead)};责任:{names(measure.responsible)}"
+
+
+def state_text(item: Item) -> str:
+    """Return an item's state as offices say it: how long overdue first, a review due after."""
+    from .core import STATE_LABELS
+
+    if item.overdue:
+        return f"已超期 {item.days_overdue} 天"
+    label = STATE_LABELS[item.state]
+    return f"{label},待复查" if item.review_due else label
 
 
 def evidence_text(evidence: Evidence) -> str:

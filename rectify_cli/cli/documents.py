@@ -12,9 +12,8 @@ import typer
 
 from .. import schema
 from ..errors import Refused
-from ..workspace import Workspace
 from .app import app
-from .options import AsOfOption, LedgerOption, OutputOption, PlanOption, StepOption
+from .options import DOCUMENTS, Given, option, takes
 
 
 def _save(path: Path, data: bytes) -> None:
@@ -31,15 +30,11 @@ def _format(text: str, known: tuple[str, ...]) -> str:
 
 
 @app.command()
+@takes(*DOCUMENTS)
 def report(
-    form: Annotated[
-        str, typer.Option("--format", metavar="格式", help="md(Markdown)或 docx(Word)")
-    ] = "md",
-    output: OutputOption = None,
-    step: StepOption = "week",
-    plan: PlanOption = None,
-    ledger: LedgerOption = None,
-    as_of: AsOfOption = None,
+    form: Annotated[str, option("--format", "格式", "md(Markdown)或 docx(Word)")] = "md",
+    *,
+    given: Given,
 ) -> None:
     """生成整改工作进展情况报告:总体完成率、逐项整改情况、超期事项、下一步工作。
 
@@ -52,26 +47,21 @@ def report(
     from ..writers import docx, markdown
 
     form = _format(form, ("md", "docx"))
-    ws = Workspace.open(plan, ledger)
-    data, _ = ws.report(ws.as_of(as_of), parse_step(step))
+    data, _ = given.workspace.report(given.day(), parse_step(given.step))
     laid_out = blocks(data)
-    if form == "md" and output is None:
+    if form == "md" and given.output is None:
         typer.echo(markdown(laid_out), nl=False)
         return
     content = markdown(laid_out).encode("utf-8") if form == "md" else docx(laid_out, data)
-    _save(output or Path(f"整改工作进展情况报告-{data.as_of}.{form}"), content)
+    _save(given.output or Path(f"整改工作进展情况报告-{data.as_of}.{form}"), content)
 
 
 @app.command()
+@takes(*DOCUMENTS)
 def export(
-    form: Annotated[
-        str, typer.Option("--format", metavar="格式", help="xlsx(Excel)、csv 或 json")
-    ] = "xlsx",
-    output: OutputOption = None,
-    step: StepOption = "week",
-    plan: PlanOption = None,
-    ledger: LedgerOption = None,
-    as_of: AsOfOption = None,
+    form: Annotated[str, option("--format", "格式", "xlsx(Excel)、csv 或 json")] = "xlsx",
+    *,
+    given: Given,
 ) -> None:
     """导出整改台账:每项措施一行;Excel 另有历史记录、完成率图表和进度趋势三张表。
 
@@ -84,17 +74,17 @@ def export(
     from ..writers import csv_bytes, xlsx
 
     form = _format(form, ("xlsx", "csv", "json"))
-    ws = Workspace.open(plan, ledger)
-    data, entries = ws.report(ws.as_of(as_of), parse_step(step))
+    ws = given.workspace
+    data, entries = ws.report(given.day(), parse_step(given.step))
     table = rows(data)
     if form == "xlsx":
         content = xlsx(data, table, entries, ws.plan.plan.timezone)
-        _save(output or Path(f"整改台账-{data.as_of}.xlsx"), content)
+        _save(given.output or Path(f"整改台账-{data.as_of}.xlsx"), content)
         return
     text = (
         csv_bytes(table) if form == "csv" else (schema.to_json(schema.rows(table)) + "\n").encode()
     )
-    if output is None:
+    if given.output is None:
         typer.echo(text.decode("utf-8-sig"), nl=False)
     else:
-        _save(output, text)
+        _save(given.output, text)

@@ -9,13 +9,14 @@ import typer
 
 from .. import schema
 from ..errors import EXIT_ERROR, DataInvalid, Refused
-from ..workspace import LEDGER_ENV, PLAN_ENV, Files, Workspace, cache_folder, clock, embedded_plan
+from ..workspace import LEDGER_ENV, PLAN_ENV, Workspace, cache_folder, clock, embedded_plan
 from .app import app
-from .options import JsonOption, LedgerOption, PlanOption
+from .options import Given, takes
 
 
 @app.command()
-def check(plan: PlanOption = None, ledger: LedgerOption = None) -> None:
+@takes("plan", "ledger")
+def check(*, given: Given) -> None:
     """校验计划文件和账本,一次列出全部错误(文件:行:列: 说明)。
 
     检查计划文件的格式、账本的每一行、账本中的编号、哈希链,以及佐证材料文件是否缺失或被改动。
@@ -24,7 +25,7 @@ def check(plan: PlanOption = None, ledger: LedgerOption = None) -> None:
 
     示例:rectify check --plan 我的方案.yaml
     """
-    ws = Workspace(Files.resolve(plan, ledger))  # no cache: the files themselves
+    ws = Workspace(given.files)  # no cache: the files themselves
     problems = ws.check()
     if problems:
         raise DataInvalid(problems)
@@ -36,7 +37,8 @@ def check(plan: PlanOption = None, ledger: LedgerOption = None) -> None:
 
 
 @app.command()
-def verify(ledger: LedgerOption = None, json_: JsonOption = False) -> None:
+@takes("ledger", "json")
+def verify(*, given: Given) -> None:
     """校验账本的哈希链:发现任何改动、删除、插入或调换顺序,并打印头哈希。
 
     把头哈希写进报告,日后任何人都能证明账本此后未被改写。
@@ -45,9 +47,9 @@ def verify(ledger: LedgerOption = None, json_: JsonOption = False) -> None:
     """
     from ..ledger import verify as check_chain
 
-    path = Files.resolve(None, ledger).ledger
+    path = given.files.ledger
     result = check_chain(path)
-    if json_:
+    if given.json:
         typer.echo(schema.to_json(schema.verification(path, result)))
         raise typer.Exit(EXIT_ERROR if result.problems else 0)
     if result.problems:
@@ -63,23 +65,25 @@ def verify(ledger: LedgerOption = None, json_: JsonOption = False) -> None:
 
 
 @app.command()
-def repair(ledger: LedgerOption = None) -> None:
+@takes("ledger")
+def repair(*, given: Given) -> None:
     """修复写入中断的账本:把残缺的最后一行移入备份文件,保留全部完整记录。
 
     示例:rectify repair
     """
     from ..ledger import repair as move_torn
 
-    path = Files.resolve(None, ledger).ledger
-    result = move_torn(path, clock())
-    if result.backup is None:
+    path = given.files.ledger
+    done = move_torn(path, clock())
+    if done.backup is None:
         typer.echo(f"账本 {path} 完整,无需修复。")
     else:
-        typer.echo(f"已将残缺的最后一行({result.size} 字节)移入 {result.backup};完整记录全部保留。")
+        typer.echo(f"已将残缺的最后一行({done.size} 字节)移入 {done.backup};完整记录全部保留。")
 
 
 @app.command()
-def upgrade(ledger: LedgerOption = None) -> None:
+@takes("ledger")
+def upgrade(*, given: Given) -> None:
     """给没有哈希链的账本(旧版本或手工写的)加链;原文件原样保存为备份。
 
     这是 rectify 唯一会改写账本的命令,只在明确运行时才做。之后请用 rectify verify 记下新的头哈希。
@@ -88,12 +92,9 @@ def upgrade(ledger: LedgerOption = None) -> None:
     """
     from ..ledger import upgrade as add_chain
 
-    path = Files.resolve(None, ledger).ledger
-    result = add_chain(path, clock())
-    if result.backup is None:
-        typer.echo(f"账本 {path} 的记录都已加链,无需升级。")
-    else:
-        typer.echo(f"已为 {result.events} 条记录加链;原账本保存为 {result.backup}。")
+    done = add_chain(given.files.ledger, clock())
+    said = f"已为 {done.events} 条记录加链;原账本保存为 {done.backup}。"
+    typer.echo(said if done.backup else f"账本 {given.files.ledger} 的记录都已加链,无需升级。")
 
 
 @app.command()
@@ -130,12 +131,13 @@ def init(
 
 
 @app.command()
-def where(plan: PlanOption = None, ledger: LedgerOption = None) -> None:
+@takes("plan", "ledger")
+def where(*, given: Given) -> None:
     """显示当前使用的计划文件、账本文件和缓存文件夹,以及它们从何而来。
 
     示例:rectify where
     """
-    files = Files.resolve(plan, ledger)
+    files = given.files
     ledger_state = "已存在" if files.ledger.exists() else "尚不存在,首次销号时创建"
     typer.echo(f"计划:{files.plan}({files.plan_source})")
     typer.echo(f"账本:{files.ledger}({files.ledger_source},{ledger_state})")

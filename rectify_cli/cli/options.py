@@ -1,95 +1,138 @@
-"""What commands share: their options, declared once, and the choice of output."""
+"""What commands share: their options, declared once, and given to a command as one value.
+
+A command names the shared options it takes with `@takes(...)`; they are added to its
+signature for Typer, and the command receives them as one `Given`. The output mode, the
+workspace and the recording of a change are chosen there, once, for every command.
+"""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..workspace import LEDGER_ENV, PLAN_ENV, USER_ENV
+from ..workspace import LEDGER_ENV, PLAN_ENV, USER_ENV, Files, Workspace, cache_folder
 
 if TYPE_CHECKING:
-    from ..render import Formatter
+    from datetime import date
 
-PlanOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--plan",
-        metavar="文件",
-        help=f"计划文件(默认:环境变量 {PLAN_ENV},否则内置方案)",
-        show_default=False,
-    ),
-]
-LedgerOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--ledger",
-        metavar="文件",
-        help=f"账本文件(默认:环境变量 {LEDGER_ENV},否则用户数据目录)",
-        show_default=False,
-    ),
-]
-AsOfOption = Annotated[
-    str | None,
-    typer.Option(
-        "--as-of",
-        metavar="日期",
-        help="按此日期(YYYY-MM-DD)计算,默认今天(方案时区)",
-        show_default=False,
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="输出 JSON(格式见 README)")]
-PlainOption = Annotated[bool, typer.Option("--plain", help="输出纯文本(无颜色、无表格线)")]
-ByOption = Annotated[
-    str | None,
-    typer.Option(
-        "--by",
-        metavar="姓名",
-        help=f"登记人(默认:环境变量 {USER_ENV},否则登录名)",
-        show_default=False,
-    ),
-]
-DateOption = Annotated[
-    str | None,
-    typer.Option(
-        "--date",
-        metavar="日期",
-        help="生效日期 YYYY-MM-DD,默认今天;补登时填写实际日期",
-        show_default=False,
-    ),
-]
+    from ..core import Change
+    from ..render import Formatter
+    from ..workspace import Recorded
+
+
+def option(name: str, metavar: str, help: str, *more: str) -> Any:
+    """Declare an option that takes a value, with its Chinese metavar and help."""
+    return typer.Option(name, *more, metavar=metavar, help=help, show_default=False)
+
+
+def flag(name: str, help: str, *more: str) -> Any:
+    """Declare an on/off option."""
+    return typer.Option(name, *more, help=help)
+
+
 IdArgument = Annotated[
     str, typer.Argument(metavar="编号", help="措施编号,如 3.2", show_default=False)
 ]
-EvidenceOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--evidence",
-        metavar="说明",
-        help="佐证材料说明(可多次使用),如 会议纪要、制度文件名",
-        show_default=False,
-    ),
-]
-FileOption = Annotated[
-    list[Path] | None,
-    typer.Option(
-        "--file",
-        metavar="文件",
-        help="佐证材料文件(可多次使用):记下其大小和 SHA-256,日后 check 可核对",
-        show_default=False,
-    ),
-]
-StepOption = Annotated[
-    str, typer.Option("--step", metavar="周期", help="走势按周(week)或按月(month)")
-]
-OutputOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--output", "-o", metavar="文件", help="写入此文件(默认见说明)", show_default=False
-    ),
-]
+
+SHARED: dict[str, tuple[Any, Any, Any]] = {  # name: (type, default, option)
+    "plan": (Path | None, None, option("--plan", "文件", f"计划文件(默认:环境变量 {PLAN_ENV},否则内置方案)")),
+    "ledger": (Path | None, None, option("--ledger", "文件", f"账本文件(默认:环境变量 {LEDGER_ENV},否则用户数据目录)")),
+    "as_of": (str | None, None, option("--as-of", "日期", "按此日期(YYYY-MM-DD)计算,默认今天(方案时区)")),
+    "json": (bool, False, flag("--json", "输出 JSON(格式见 README)")),
+    "plain": (bool, False, flag("--plain", "输出纯文本(无颜色、无表格线)")),
+    "by": (str | None, None, option("--by", "姓名", f"登记人(默认:环境变量 {USER_ENV},否则登录名)")),
+    "on": (str | None, None, option("--date", "日期", "生效日期 YYYY-MM-DD,默认今天;补登时填写实际日期")),
+    "evidence": (list[str] | None, None, option("--evidence", "说明", "佐证材料说明(可多次使用),如 会议纪要、制度文件名")),
+    "evidence_files": (list[Path] | None, None, option("--file", "文件", "佐证材料文件(可多次使用):记下其大小和 SHA-256,日后 check 可核对")),
+    "step": (str, "week", option("--step", "周期", "走势按周(week)或按月(month)")),
+    "output": (Path | None, None, option("--output", "文件", "写入此文件(默认见说明)", "-o")),
+}  # fmt: skip
+
+READING = ("plan", "ledger", "as_of", "json", "plain")
+CHANGING = ("by", "on", "json", "plan", "ledger")
+DOCUMENTS = ("output", "step", "plan", "ledger", "as_of")
+
+
+@dataclass(frozen=True)
+class Given:
+    """The shared options a command was given."""
+
+    plan: Path | None = None
+    ledger: Path | None = None
+    as_of: str | None = None
+    json: bool = False
+    plain: bool = False
+    by: str | None = None
+    on: str | None = None
+    evidence: list[str] | None = None
+    evidence_files: list[Path] | None = None
+    step: str = "week"
+    output: Path | None = None
+
+    @functools.cached_property
+    def files(self) -> Files:
+        """Return the plan and ledger chosen: by option, environment or default."""
+        return Files.resolve(self.plan, self.ledger)
+
+    @functools.cached_property
+    def workspace(self) -> Workspace:
+        """Return the workspace of the files chosen, with the user's caches."""
+        return Workspace(self.files, cache_folder())
+
+    def day(self) -> date:
+        """Return the --as-of date, or today in the plan's timezone."""
+        return self.workspace.as_of(self.as_of)
+
+    def out(self, plain: bool = False) -> Formatter:
+        """Return the output chosen: JSON if asked, a table on a terminal, else plain text."""
+        return output(self.json, self.plain or plain)
+
+    def record(self, measure_id: str, change: Change) -> Recorded:
+        """Append CHANGE of a measure, by whom and when the options say."""
+        return self.workspace.record(
+            measure_id,
+            change,
+            by=self.by,
+            on=self.on,
+            evidence=self.evidence,
+            files=self.evidence_files,
+        )
+
+
+def takes(*names: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Give a command the shared options NAMES; it receives them as its `given` argument."""
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        signature = inspect.signature(command, eval_str=True)
+        own = [p for p in signature.parameters.values() if p.name != "given"]
+        added = [
+            inspect.Parameter(
+                name,
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=Annotated[SHARED[name][0], SHARED[name][2]],
+                default=SHARED[name][1],
+            )
+            for name in names
+        ]
+
+        @functools.wraps(command)
+        def run(**values: Any) -> None:
+            given = Given(
+                **{name: values.pop(p.name) for name, p in zip(names, added, strict=True)}
+            )
+            command(**values, given=given)
+
+        run.__signature__ = signature.replace(parameters=[*own, *added])  # type: ignore[attr-defined]
+        return run
+
+    return decorate
 
 
 def on_terminal() -> bool:
