@@ -28,9 +28,10 @@ def _editable() -> bool:
 
 # `python -m pytest` puts the working folder first on sys.path, where the checkout's
 # rectify_cli would hide the installed one. Unless the install is editable, test what
-# was installed, as a user gets it (the src layout's guarantee, kept in a flat layout).
+# was installed, as a user gets it (the src layout's guarantee, kept in a flat layout):
+# the checkout goes last, where only `tests` itself is found (child processes too).
 if not _editable():
-    sys.path[:] = [p for p in sys.path if Path(p or os.curdir).resolve() != REPO]
+    sys.path[:] = [p for p in sys.path if Path(p or os.curdir).resolve() != REPO] + [str(REPO)]
 
 from rectify_cli import workspace  # noqa: E402
 from rectify_cli.cli import app  # noqa: E402
