@@ -15,7 +15,6 @@ from .actions import ACTION_LABELS
 if TYPE_CHECKING:
     from .core import Item
     from .events import Event, Evidence
-    from .plan import Measure
 
 
 def percent(rate: float) -> str:
@@ -27,11 +26,6 @@ def bar(rate: float, width: int, full: str, empty: str) -> str:
     """Return a bar of WIDTH characters filled to RATE."""
     filled = round(rate * width)
     return full * filled + empty * (width - filled)
-
-
-def pad(text: str, width: int) -> str:
-    """Pad TEXT with spaces to WIDTH terminal cells (a Chinese character takes two)."""
-    return text + " " * max(0, width - cell_len(text))
 
 
 def clip(text: str, width: int) -> str:
@@ -50,11 +44,6 @@ def clip(text: str, width: int) -> str:
 def names(values: tuple[str, ...] | list[str]) -> str:
     """Return departments or people joined as Chinese lists them, or — for none."""
     return "、".join(values) or "—"
-
-
-def departments(measure: Measure) -> str:
-    """Return the lead and responsible departments of a measure as one short line."""
-    return f"牵头:{names(measure.lead)};责任:{names(measure.responsible)}"
 
 
 def state_text(item: Item) -> str:

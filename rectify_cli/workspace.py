@@ -127,11 +127,6 @@ class Workspace:
         self.files = files
         self.cache = cache
 
-    @classmethod
-    def open(cls, plan: Path | None = None, ledger: Path | None = None) -> Workspace:
-        """Resolve the files from options, environment and defaults; use the user's cache."""
-        return cls(Files.resolve(plan, ledger), cache_folder())
-
     @cached_property
     def plan(self) -> Plan:
         """Return the validated plan."""
