@@ -372,7 +372,9 @@ def parse_plan(source: Located) -> Plan:
     from pydantic import ValidationError
 
     if source.data is None:
-        empty = Diagnostic(source.path, 1, 1, "文件为空,应为整改方案(格式见 README)")
+        empty = Diagnostic(
+            source.path, 1, 1, "文件为空,应为整改方案(可用 rectify init 生成一份样例)"
+        )
         raise DataInvalid(source.diagnostics or [empty])
     problems: list[tuple[tuple[str | int, ...], str]] = []
     plan: Plan | None = None

@@ -8,6 +8,7 @@ from a file goes in as `Text`, never as markup. Nothing here computes a figure.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Literal, Protocol
@@ -59,13 +60,18 @@ def formatter(mode: Mode, console: Console) -> Formatter:
     return TextFormatter(console, styled=mode == "table")
 
 
-def blocks_fit(encoding: str) -> bool:
-    """Tell whether text in ENCODING can show the block characters of bars (█ ░)."""
+def fits(characters: str, encoding: str) -> bool:
+    """Tell whether text in ENCODING can show CHARACTERS."""
     try:
-        "█░".encode(encoding)
+        characters.encode(encoding)
     except (UnicodeEncodeError, LookupError):
         return False
     return True
+
+
+def blocks_fit(encoding: str) -> bool:
+    """Tell whether text in ENCODING can show the block characters of bars (█ ░)."""
+    return fits("█░", encoding)
 
 
 # ---------------------------------------------------------------------------- JSON
@@ -104,42 +110,48 @@ class JsonFormatter:
 
 NO_LINE_START = "、,。;:?!)》」』】”’…%,.;:?!)"  # never begins a line (避头)
 NO_LINE_END = "(《「『【“‘("  # never ends one (避尾)
+# What is never split: a number with the characters either side of it (第 7 行, 已延期 1 次,
+# 于 2023-10-05), runs of Latin letters, digits and signs (a date and time, a hash, a file
+# name); anything else is one character.
+_TOKEN = re.compile(r"(?:\S )?[0-9][!-~]*(?: [!-~]+)*(?: [^\s!-~])?|[!-~]+(?: [!-~]+)*|\s+|.")
 
 
 def wrap(text: str, width: int, indent: str = "  ") -> list[str]:
     """Break TEXT into lines of at most WIDTH cells; continuation lines are indented
     INDENT deeper than the first.
 
-    Chinese may break between any two characters, except before closing punctuation;
-    a run of Latin letters, digits and signs, such as a date, a time, a hash or a file
-    name, is never split unless it alone is longer than a line.
+    Chinese breaks between characters, except before closing and after opening
+    punctuation (避头尾); numbers with their units, dates, times, hashes and file names
+    are not split unless one alone is longer than a line.
     """
-    import re
-
     lead = text[: len(text) - len(text.lstrip(" "))]
     rest = re.sub(r"\s*\n\s*", " ", text[len(lead) :].rstrip())
     if cell_len(lead + rest) <= width:
         return [lead + rest]
     lines: list[str] = []
-    line = ""
-    for token in re.findall(r"[!-~]+|\s+|.", rest):
-        limit = width - cell_len(lead + (indent if lines else ""))
-        if cell_len(line + token) <= limit or not line.strip():
-            line += token
-        elif (token in NO_LINE_START or line[-1] in NO_LINE_END) and len(line) > 1:
-            lines.append(line[:-1].rstrip())  # take the last character along
-            line = line[-1] + token
+    line: list[str] = []
+
+    def room() -> int:
+        return width - cell_len(lead + (indent if lines else ""))
+
+    for token in _TOKEN.findall(rest):
+        so_far = "".join(line)
+        if cell_len(so_far + token) <= room() or not so_far.strip():
+            line.append(token)
+        elif len(line) > 1 and (token in NO_LINE_START or line[-1] in NO_LINE_END):
+            carried = line.pop()  # take the last token along to the next line
+            lines.append("".join(line).rstrip())
+            line = [carried, token]
         else:
-            lines.append(line.rstrip())
-            line = token.lstrip()
-        limit = width - cell_len(lead + (indent if lines else ""))
-        while cell_len(line) > limit:  # one token longer than a whole line
-            cut = max(1, len(clip(line, limit)) - 1)
-            lines.append(line[:cut])
-            line = line[cut:]
-            limit = width - cell_len(lead + indent)
-    if line.strip():
-        lines.append(line.rstrip())
+            lines.append(so_far.rstrip())
+            line = [] if token.isspace() else [token]
+        while cell_len("".join(line)) > room():  # longer than a whole line: cut it
+            joined = "".join(line)
+            cut = max(1, len(clip(joined, room())) - 1)
+            lines.append(joined[:cut])
+            line = [joined[cut:]]
+    if "".join(line).strip():
+        lines.append("".join(line).rstrip())
     return [lead + lines[0], *(lead + indent + x for x in lines[1:])]
 
 
@@ -152,6 +164,9 @@ class Column:
     justify: Literal["left", "right"] = "left"
     flexible: bool = False  # takes the room left, cut with an ellipsis
     drop: int = 0  # columns with a higher number are dropped first on a narrow screen
+
+
+FLEXIBLE_MIN = 24  # cells the measure text needs before optional columns give way
 
 
 @dataclass
@@ -172,25 +187,41 @@ class TextFormatter:
         full, empty = ("█", "░") if blocks_fit(self.console.encoding) else ("#", "-")
         return bar(rate, width, full, empty)
 
-    def _table(self, columns: list[Column], title: str = "", caption: str = "") -> Table:
-        """Build a table that fits the screen, dropping optional columns if it cannot."""
-        from rich import box
-        from rich.table import Table
-
-        per_column = 3 if self.styled else 2
-        flexible_min = 20
+    def _layout(self, columns: list[Column]) -> dict[str, int]:
+        """Return the width of each column kept on this screen: optional columns are dropped
+        until the flexible one has room; it takes what is left."""
+        gap = 3 if self.styled else 2
         shown = list(columns)
         while True:
-            fixed = sum(
-                max(cell_len(c.header), *(x.cell_len for x in c.cells), 1) + per_column
+            widths = {
+                c.header: max(cell_len(c.header), *(x.cell_len for x in c.cells), 1)
                 for c in shown
                 if not c.flexible
-            )
-            needed = fixed + sum(flexible_min + per_column for c in shown if c.flexible)
+            }
+            room = self.console.width - sum(widths.values()) - gap * (len(shown) - 1)
             droppable = [c for c in shown if c.drop]
-            if needed <= self.console.width or not droppable:
+            if room >= FLEXIBLE_MIN or not droppable:
                 break
             shown.remove(max(droppable, key=lambda c: c.drop))
+        for c in shown:
+            if c.flexible:
+                longest = max(cell_len(c.header), *(x.cell_len for x in c.cells), 1)
+                widths[c.header] = max(min(room, longest), FLEXIBLE_MIN // 2)
+        return {c.header: widths[c.header] for c in shown}
+
+    def _table(
+        self,
+        columns: list[Column],
+        title: str = "",
+        caption: str = "",
+        widths: dict[str, int] | None = None,
+    ) -> Table:
+        """Build a table of the columns WIDTHS keeps (by default, those that fit the screen)."""
+        from rich import box
+        from rich.table import Table
+        from rich.text import Text
+
+        widths = widths or self._layout(columns)
         table = Table(
             title=self._text(title) if title else None,
             caption=self._text(caption) if caption else None,
@@ -202,19 +233,13 @@ class TextFormatter:
             header_style="bold" if self.styled else "",
             title_style="bold" if self.styled else "",
             caption_style="",
-            expand=False,
         )
+        shown = [c for c in columns if c.header in widths]
         for c in shown:
-            table.add_column(
-                c.header,
-                justify=c.justify,
-                no_wrap=True,
-                overflow="ellipsis",
-                ratio=1 if c.flexible else None,
-                min_width=flexible_min if c.flexible else None,
-            )
-        if any(c.flexible for c in shown):
-            table.expand = True
+            width = widths[c.header]
+            table.add_column(c.header, justify=c.justify, no_wrap=True, width=width)
+            if c.flexible:  # cut here, where a wide character is measured rightly
+                c.cells[:] = [Text(clip(x.plain, width), style=x.style) for x in c.cells]
         for row in zip(*(c.cells for c in shown), strict=True):
             table.add_row(*row)
         return table
@@ -254,28 +279,28 @@ class TextFormatter:
                 ("按科室(一项措施计入其所列每个科室)", status.by_department),
             ]
         )
+        every = [t for _, tallies in sections for t in tallies]
+        widths = self._layout(self._tally_columns(every, bar_width))
         tables: list[RenderableType | str] = []
         for title, tallies in sections:
-            tables += ["", self._tally_table(title, tallies, bar_width)]
+            columns = self._tally_columns(tallies, bar_width)
+            tables += ["", self._table(columns, title=title, widths=widths)]
         self._print(*head, *tables)
 
-    def _tally_table(self, title: str, tallies: list[Tally], bar_width: int) -> Table:
+    def _tally_columns(self, tallies: list[Tally], bar_width: int) -> list[Column]:
         t = self._text
 
         def count(n: int, style: str) -> Text:
             return t(str(n), style if n else "")
 
-        return self._table(
-            [
-                Column("项目", [t(x.label) for x in tallies], flexible=True),
-                Column("已销号", [t(f"{x.closed}/{x.total}") for x in tallies], "right"),
-                Column("完成率", [t(percent(x.rate)) for x in tallies], "right"),
-                Column("进度", [t(self._bar(x.rate, bar_width)) for x in tallies], drop=1),
-                Column("已超期", [count(x.overdue, "red") for x in tallies], "right"),
-                Column("待复查", [count(x.review_due, "yellow") for x in tallies], "right"),
-            ],
-            title=title,
-        )
+        return [
+            Column("项目", [t(x.label) for x in tallies], flexible=True),
+            Column("已销号", [t(f"{x.closed}/{x.total}") for x in tallies], "right"),
+            Column("完成率", [t(percent(x.rate)) for x in tallies], "right"),
+            Column("进度", [t(self._bar(x.rate, bar_width)) for x in tallies], drop=1),
+            Column("已超期", [count(x.overdue, "red") for x in tallies], "right"),
+            Column("待复查", [count(x.review_due, "yellow") for x in tallies], "right"),
+        ]
 
     # ------------------------------------------------------------ lists
 
@@ -289,7 +314,6 @@ class TextFormatter:
                 [
                     Column("编号", [t(i.measure.id) for i in items]),
                     Column("状态", [t(state_text(i), _style(i)) for i in items]),
-                    Column("整改时限", [t(i.measure.deadline) for i in items], drop=2),
                     Column("到期日", [t(due_text(i)) for i in items]),
                     Column("责任人", [t(clip(i.owner or "—", 8)) for i in items], drop=1),
                     Column("整改措施", [t(i.measure.text) for i in items], flexible=True),
@@ -304,36 +328,25 @@ class TextFormatter:
             return
         late = sum(len(items) for group, items in groups if group != REVIEW_GROUP)
         review = sum(len(items) for group, items in groups if group == REVIEW_GROUP)
+        widths = self._layout(self._overdue_columns([i for _, items in groups for i in items]))
         out: list[RenderableType | str] = [f"截至 {as_of}:已超期 {late} 项,待复查 {review} 项"]
-        t = self._text
         for group, items in groups:
-            reviewing = group == REVIEW_GROUP
-            out += [
-                "",
-                self._table(
-                    [
-                        Column("编号", [t(i.measure.id) for i in items]),
-                        Column(
-                            "应复查" if reviewing else "到期日",
-                            [t(str(i.next_review) if reviewing else due_text(i)) for i in items],
-                        ),
-                        Column(
-                            "逾期",
-                            [t(f"{_days_late(i)} 天", "red") for i in items],
-                            "right",
-                        ),
-                        Column("责任人", [t(clip(i.owner or "—", 8)) for i in items], drop=2),
-                        Column(
-                            "牵头/责任科室",
-                            [t(_lead_or_responsible(i)) for i in items],
-                            drop=1,
-                        ),
-                        Column("整改措施", [t(i.measure.text) for i in items], flexible=True),
-                    ],
-                    title=f"{group}({len(items)} 项)",
-                ),
-            ]
+            columns = self._overdue_columns(items, reviewing=group == REVIEW_GROUP)
+            out += ["", self._table(columns, title=f"{group}({len(items)} 项)", widths=widths)]
         self._print(*out)
+
+    def _overdue_columns(self, items: list[Item], reviewing: bool = False) -> list[Column]:
+        t = self._text
+        return [
+            Column("编号", [t(i.measure.id) for i in items]),
+            Column(
+                "到期或应复查", [t(str(i.next_review) if reviewing else due_text(i)) for i in items]
+            ),
+            Column("逾期", [t(f"{_days_late(i)} 天", "red") for i in items], "right"),
+            Column("责任人", [t(clip(i.owner or "—", 8)) for i in items], drop=2),
+            Column("牵头/责任科室", [t(_lead_or_responsible(i)) for i in items], drop=1),
+            Column("整改措施", [t(i.measure.text) for i in items], flexible=True),
+        ]
 
     # ------------------------------------------------------------ one item, the log
 
@@ -383,8 +396,9 @@ class TextFormatter:
 
         as_of = points[-1].day if points else ""
         full, empty = ("█", "░") if blocks_fit(self.console.encoding) else ("#", "-")
-        width = 30 if self.console.width >= 100 else 15
-        chart = chart_lines(points, checks, width=width, full=full, empty=empty)
+        arrow = "↑" if fits("↑", self.console.encoding) else "^"
+        width = 30 if self.console.width >= 80 else 15
+        chart = chart_lines(points, checks, width, full, empty, arrow)
         self._print(f"整改完成率走势(截至 {as_of},{'按周' if step == 'week' else '按月'})", *chart)
 
 

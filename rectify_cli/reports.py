@@ -31,7 +31,7 @@ def parse_step(text: str) -> Step:
         return "week"
     if text in ("month", "月"):
         return "month"
-    raise Refused(f"--step 的值“{text}”无效,应为 week(按周)或 month(按月)")
+    raise Refused(f"--step 的值“{text}”无效,应为 week 或 周(按周),month 或 月(按月)")
 
 
 @dataclass(frozen=True)
@@ -315,18 +315,22 @@ def chart_lines(
     width: int = 30,
     full: str = "█",
     empty: str = "░",
+    arrow: str = "↑",
 ) -> list[str]:
-    """Draw the trend as bars, one per point, with the month-end deadlines marked."""
+    """Draw the trend as bars, one per point; under the point nearest each month-end
+    deadline, a line says how many of its measures were signed off by then."""
     marks: dict[date, list[str]] = {}
     for check in deadlines:
         verdict = "按期完成" if check.met else f"到期时完成 {check.closed_by_due}/{check.total}"
         nearest = min(points, key=lambda p: (p.day < check.due, abs((p.day - check.due).days)))
-        marks.setdefault(nearest.day, []).append(f"◀ {check.group}({check.due})到期:{verdict}")
+        marks.setdefault(nearest.day, []).append(
+            f"{arrow} {check.group}({check.due})到期:{verdict}"
+        )
     lines = []
     for p in points:
-        note = "  " + ";".join(marks[p.day]) if p.day in marks else ""
         drawn = bar(p.rate, width, full, empty)
-        lines.append(f"{p.day}  {drawn} {percent(p.rate):>6}  {p.closed}/{p.total}{note}")
+        lines.append(f"{p.day}  {drawn} {percent(p.rate):>6}  {p.closed}/{p.total}")
+        lines += [" " * 12 + mark for mark in marks.get(p.day, [])]
     return lines
 
 

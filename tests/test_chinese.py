@@ -66,7 +66,7 @@ def test_usage_error_from_the_real_process() -> None:
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
         "用法:rectify close [选项] {编号}",
-        "运行 'rectify close --help' 查看帮助。",
+        "运行 rectify close --help 查看帮助。",
         "错误:没有选项 --not;是否要用:--note",
     ]
 

@@ -268,8 +268,10 @@ def test_trend(run: Callable[..., Result], history: Path) -> None:
     }  # fmt: skip
     monthly: Any = run("trend", "--json", "--step", "month", "--as-of", AS_OF).json()
     assert [p["date"] for p in monthly["points"]][:3] == ["2023-09-19", "2023-10-19", "2023-11-19"]
-    text = run("trend", "--as-of", AS_OF).stdout
-    assert "◀ 9月底(2023-09-30)到期:到期时完成 1/2" in text and "◀ 10月底" in text
+    lines = run("trend", "--as-of", AS_OF).stdout.splitlines()
+    mark = lines.index(" " * 12 + "↑ 9月底(2023-09-30)到期:到期时完成 1/2")
+    assert lines[mark - 1].startswith("2023-10-03 ")  # under the first point after the deadline
+    assert any(line.strip().startswith("↑ 10月底") for line in lines)
 
 
 def test_export_default_file_name(

@@ -18,14 +18,14 @@ from .app import app
 from .options import CHANGING, Given, IdArgument, option, takes
 
 WITH_EVIDENCE = (*CHANGING, "evidence", "evidence_files")
-Reason = Annotated[str, option("--reason", "原因", "原因(必填),如 复查发现问题反弹、系统升级延后")]
-Owner = Annotated[str, option("--owner", "姓名", "责任人姓名(必填)")]
+Reason = Annotated[str, option("--reason", "原因", "原因,如 复查发现问题反弹、系统升级延后")]
+Owner = Annotated[str, option("--owner", "姓名", "责任人姓名")]
 CloseNote = Annotated[str, option("--note", "说明", "销号说明:做了什么、验收情况")]
-ProgressNote = Annotated[str, option("--note", "说明", "进度和现阶段成效(必填)")]
-ReviewNote = Annotated[str, option("--note", "说明", "复查情况(必填)")]
+ProgressNote = Annotated[str, option("--note", "说明", "进度和现阶段成效")]
+ReviewNote = Annotated[str, option("--note", "说明", "复查情况")]
 Percent = Annotated[int | None, option("--percent", "百分比", "完成百分比 0–100")]
 Eta = Annotated[str | None, option("--eta", "日期", "预计完成时间 YYYY-MM-DD")]
-NewDue = Annotated[str, option("--to", "日期", "新的完成时限 YYYY-MM-DD(必填)")]
+NewDue = Annotated[str, option("--to", "日期", "新的完成时限 YYYY-MM-DD")]
 ApprovedBy = Annotated[str | None, option("--approved-by", "姓名", "批准人")]
 
 

@@ -62,9 +62,20 @@ def _chinese_help() -> None:
     rich_utils.REQUIRED_LONG_STRING = "[必填]"
     rich_utils.DEPRECATED_STRING = "(已弃用) "
     rich_utils.ABORTED_TEXT = "已中止。"
-    rich_utils.RICH_HELP = "运行 [blue]'{command_path} {help_option}'[/] 查看帮助。"
+    rich_utils.RICH_HELP = "运行 [blue]{command_path} {help_option}[/] 查看帮助。"
     highlighter = rich_utils.OptionHighlighter
     highlighter.highlights = [*highlighter.highlights, r"(?P<usage>用法:)"]
+
+    make_text = rich_utils._make_rich_text
+
+    def folding(*, text: str, style: str = "", markup_mode: Any) -> Any:
+        """Fold a long Chinese help text onto the next line instead of cutting it with …."""
+        made = make_text(text=text, style=style, markup_mode=markup_mode)
+        if isinstance(made, Text):
+            made.overflow = "fold"
+        return made
+
+    rich_utils._make_rich_text = folding
 
     class ChineseTypes(rich_utils.TypesHighlighter):
         def __call__(self, text: str | Text) -> Text:
@@ -89,6 +100,17 @@ class ChineseFormatter(HelpFormatter):
 latest_context: typer.Context | None = None  # for errors raised without one
 
 
+def _install_completion(context: Any, param: Any, value: Any) -> Any:
+    """Install shell completion as Typer does, and say so in Chinese."""
+    if not value or context.resilient_parsing:
+        return value
+    from typer._completion_shared import install
+
+    shell, path = install(shell=value) if isinstance(value, str) else install()
+    typer.echo(f"已为 {shell} 安装命令补全:{path}\n重新打开终端后生效。")
+    raise typer.Exit()
+
+
 class ChineseContext(typer.Context):
     """A context whose help speaks Chinese, including the help option itself."""
 
@@ -102,6 +124,8 @@ class ChineseContext(typer.Context):
         for param in command.params:
             if param.name in COMPLETION:
                 param.help, param.metavar = COMPLETION[param.name], ""
+            if param.name == "install_completion":
+                param.callback = _install_completion
         global latest_context
         latest_context = self
 
@@ -177,7 +201,8 @@ def message(error: click_errors.ClickException) -> str:
     if found:
         said = f"没有命令 {found.group(2)}"
         if found.group(3):
-            said += f";是否要用:{found.group(3).replace(', ', '、')}"
+            names = re.findall(r"'([^']+)'", found.group(3)) or [found.group(3)]
+            said += f";是否要用:{'、'.join(names)}"
         return said
     if error.message == "Missing command.":
         return "缺少命令"
@@ -193,5 +218,5 @@ def usage_lines(error: click_errors.ClickException) -> list[str]:
     lines = []
     if context is not None:
         lines.append(context.get_usage())
-        lines.append(f"运行 '{context.command_path} --help' 查看帮助。")
+        lines.append(f"运行 {context.command_path} --help 查看帮助。")
     return [*lines, f"错误:{message(error)}"]
