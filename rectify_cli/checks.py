@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from .errors import DataInvalid, Diagnostic
 
 if TYPE_CHECKING:
-    from .ledger import Entry, Ledger
+    from .ledger import Entry, Ledger, Verification
     from .plan import Plan
 
 
@@ -25,6 +25,7 @@ class Loaded:
     plan: Plan | None
     ledger: Ledger
     entries: list[Entry]
+    chain: Verification
 
 
 def unknown_ids(loaded: Loaded) -> list[Diagnostic]:
@@ -36,9 +37,7 @@ def unknown_ids(loaded: Loaded) -> list[Diagnostic]:
 
 def broken_chain(loaded: Loaded) -> list[Diagnostic]:
     """Find records changed, removed, inserted or reordered since they were written."""
-    from .ledger import verify
-
-    return list(verify(loaded.ledger.path).problems)
+    return list(loaded.chain.problems)
 
 
 def changed_evidence(loaded: Loaded) -> list[Diagnostic]:
@@ -54,7 +53,7 @@ CHECKS: tuple[Check, ...] = (unknown_ids, broken_chain, changed_evidence)
 
 def run_checks(plan_path: Path, ledger_path: Path) -> list[Diagnostic]:
     """Read the plan and the ledger, run every check, and return all problems found."""
-    from .ledger import read_ledger
+    from .ledger import read_whole
     from .plan import load_plan
 
     problems: list[Diagnostic] = []
@@ -64,11 +63,9 @@ def run_checks(plan_path: Path, ledger_path: Path) -> list[Diagnostic]:
     except DataInvalid as exc:
         problems += exc.diagnostics
     try:
-        ledger = read_ledger(ledger_path)
-        entries = ledger.entries()
+        loaded = Loaded(plan, *read_whole(ledger_path))
     except DataInvalid as exc:
         return problems + exc.diagnostics
-    loaded = Loaded(plan, ledger, entries)
     for check in CHECKS:
         problems += check(loaded)
     return problems

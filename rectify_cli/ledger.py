@@ -191,12 +191,14 @@ def parse_entries(
     return [(n, o, e) for (n, o, _), e in zip(kept, events, strict=True)]
 
 
-def parse_ledger(path: Path, raw: bytes) -> Ledger:
-    """Parse and validate the whole of ledger PATH, whose content is RAW."""
+def parse_ledger(
+    path: Path, raw: bytes, parsed: list[tuple[int, int, Event]] | None = None
+) -> Ledger:
+    """Parse and validate the whole of ledger PATH, whose content is RAW (or use PARSED)."""
     index = Index()
     tips: dict[str, None] = {}
     unchained = None
-    for line, offset, event in parse_entries(path, raw):
+    for line, offset, event in parse_entries(path, raw) if parsed is None else parsed:
         index.add(line, offset, event)
         for parent in event.prev:
             tips.pop(parent, None)
@@ -488,12 +490,27 @@ class Verification:
     problems: tuple[Diagnostic, ...]
 
 
-def verify(path: Path) -> Verification:
-    """Check that every event's hash matches its content and names earlier events as prev."""
+def read_whole(path: Path) -> tuple[Ledger, list[Entry], Verification]:
+    """Read the ledger at PATH once, never through a cache: its index, every record, its chain."""
     raw = read_bytes(path)
     if raw is None:
+        return Ledger(path), [], Verification(0, "", 0, ())
+    parsed = parse_entries(path, raw)
+    entries = [Entry(line, event) for line, _, event in parsed]
+    return parse_ledger(path, raw, parsed), entries, verify(path, raw, parsed)
+
+
+def verify(
+    path: Path, raw: bytes | None = None, parsed: list[tuple[int, int, Event]] | None = None
+) -> Verification:
+    """Check that every event's hash matches its content and names earlier events as prev.
+
+    RAW and PARSED are the file's bytes and events when the caller has read them already.
+    """
+    raw = read_bytes(path) if raw is None else raw
+    if raw is None:
         return Verification(0, "", 0, ())
-    entries = parse_entries(path, raw)
+    entries = parse_entries(path, raw) if parsed is None else parsed
     content = {n: _parse_line(text) for n, _, text in split_lines(path, raw)[0]}
     problems: list[Diagnostic] = []
     seen: set[str] = set()

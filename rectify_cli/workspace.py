@@ -211,14 +211,13 @@ class Workspace:
     # ------------------------------------------------------------ documents
 
     def verified(self) -> tuple[Ledger, list[Entry], Verification]:
-        """Read the ledger itself, never a cache, and refuse it unless its chain verifies."""
-        from .ledger import read_ledger, verify
+        """Read the ledger itself, once, never a cache; refuse it unless its chain verifies."""
+        from .ledger import read_whole
 
-        chain = verify(self.files.ledger)
+        book, entries, chain = read_whole(self.files.ledger)
         _raise(list(chain.problems))
-        book = read_ledger(self.files.ledger)
         _raise(unknown_measures(self.plan, book))
-        return book, book.entries(), chain
+        return book, entries, chain
 
     def report(self, as_of: date, step: Step) -> tuple[Report, list[Entry]]:
         """Return the data of a report at AS_OF, and every record in the order recorded."""
