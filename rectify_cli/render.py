@@ -20,9 +20,7 @@ from .core import REVIEW_GROUP, STATE_LABELS, Item, Status, Tally
 from .text import bar, clip, describe, evidence_text, names, percent, state_text
 
 if TYPE_CHECKING:
-    from rich.console import Console, RenderableType
-    from rich.table import Table
-    from rich.text import Text
+    from rich.console import Console
 
     from .ledger import Entry
     from .plan import Plan
@@ -155,12 +153,16 @@ def wrap(text: str, width: int, indent: str = "  ") -> list[str]:
     return [lead + lines[0], *(lead + indent + x for x in lines[1:])]
 
 
+Cell = tuple[str, str]  # a text and its style ("" for none)
+Line = list[Cell]
+
+
 @dataclass(frozen=True)
 class Column:
     """A column of a text table: its header, its cells and how it may give way."""
 
     header: str
-    cells: list[Text]
+    cells: list[Cell]
     justify: Literal["left", "right"] = "left"
     flexible: bool = False  # takes the room left, cut with an ellipsis
     drop: int = 0  # columns with a higher number are dropped first on a narrow screen
@@ -171,43 +173,47 @@ FLEXIBLE_MIN = 24  # cells the measure text needs before optional columns give w
 
 @dataclass
 class TextFormatter:
-    """Lay results out as tables as wide as the screen: one line per measure."""
+    """Lay results out as tables as wide as the screen: one line per measure.
+
+    Tables are laid out here, cell by cell, to exact widths; rich only colours them.
+    """
 
     console: Console
     styled: bool
 
     # ------------------------------------------------------------ building blocks
 
-    def _text(self, value: str, style: str = "") -> Text:
-        from rich.text import Text
-
-        return Text(value, style=style if self.styled else "")
+    def _text(self, value: str, style: str = "") -> Cell:
+        return (value, style if self.styled else "")
 
     def _bar(self, rate: float, width: int) -> str:
         full, empty = ("█", "░") if blocks_fit(self.console.encoding) else ("#", "-")
         return bar(rate, width, full, empty)
 
+    @property
+    def _gap(self) -> str:
+        return "   " if self.styled else "  "
+
     def _layout(self, columns: list[Column]) -> dict[str, int]:
         """Return the width of each column kept on this screen: optional columns are dropped
         until the flexible one has room; it takes what is left."""
-        gap = 3 if self.styled else 2
         shown = list(columns)
+        longest = {
+            c.header: max(map(cell_len, [c.header, *(x[0] for x in c.cells)])) for c in shown
+        }
         while True:
-            widths = {
-                c.header: max(cell_len(c.header), *(x.cell_len for x in c.cells), 1)
-                for c in shown
-                if not c.flexible
-            }
-            room = self.console.width - sum(widths.values()) - gap * (len(shown) - 1)
+            fixed = sum(longest[c.header] for c in shown if not c.flexible)
+            room = self.console.width - fixed - len(self._gap) * (len(shown) - 1)
             droppable = [c for c in shown if c.drop]
             if room >= FLEXIBLE_MIN or not droppable:
                 break
             shown.remove(max(droppable, key=lambda c: c.drop))
-        for c in shown:
-            if c.flexible:
-                longest = max(cell_len(c.header), *(x.cell_len for x in c.cells), 1)
-                widths[c.header] = max(min(room, longest), FLEXIBLE_MIN // 2)
-        return {c.header: widths[c.header] for c in shown}
+        return {
+            c.header: max(min(room, longest[c.header]), FLEXIBLE_MIN // 2)
+            if c.flexible
+            else longest[c.header]
+            for c in shown
+        }
 
     def _table(
         self,
@@ -215,49 +221,60 @@ class TextFormatter:
         title: str = "",
         caption: str = "",
         widths: dict[str, int] | None = None,
-    ) -> Table:
-        """Build a table of the columns WIDTHS keeps (by default, those that fit the screen)."""
-        from rich import box
-        from rich.table import Table
-        from rich.text import Text
-
+    ) -> list[Line]:
+        """Lay out the columns WIDTHS keeps (by default, those that fit the screen)."""
         widths = widths or self._layout(columns)
-        table = Table(
-            title=self._text(title) if title else None,
-            caption=self._text(caption) if caption else None,
-            title_justify="left",
-            caption_justify="left",
-            box=box.SIMPLE_HEAD if self.styled else None,
-            show_edge=False,
-            pad_edge=False,
-            header_style="bold" if self.styled else "",
-            title_style="bold" if self.styled else "",
-            caption_style="",
-        )
         shown = [c for c in columns if c.header in widths]
-        for c in shown:
-            width = widths[c.header]
-            table.add_column(c.header, justify=c.justify, no_wrap=True, width=width)
-            if c.flexible:  # cut here, where a wide character is measured rightly
-                c.cells[:] = [Text(clip(x.plain, width), style=x.style) for x in c.cells]
-        for row in zip(*(c.cells for c in shown), strict=True):
-            table.add_row(*row)
-        return table
+        lines: list[Line] = [[self._text(title, "bold")]] if title else []
+        lines.append(self._row([self._text(c.header, "bold") for c in shown], shown, widths))
+        if self.styled:
+            rule = sum(widths.values()) + len(self._gap) * (len(shown) - 1)
+            lines.append([("─" * rule, "")])
+        lines += [
+            self._row(list(cells), shown, widths)
+            for cells in zip(*(c.cells for c in shown), strict=True)
+        ]
+        return [*lines, [(caption, "")]] if caption else lines
 
-    def _print(self, *renderables: RenderableType | str) -> None:
-        """Print, trailing blanks trimmed; text lines are wrapped here, not by rich."""
+    def _row(self, cells: list[Cell], shown: list[Column], widths: dict[str, int]) -> Line:
+        line: Line = []
+        for n, ((text, style), column) in enumerate(zip(cells, shown, strict=True)):
+            width = widths[column.header]
+            used = cell_len(text)
+            if used > width:
+                text = clip(text, width)
+                used = cell_len(text)
+            padding = (" " * (width - used), "")
+            if n:
+                line.append((self._gap, ""))
+            line += (
+                [padding, (text, style)] if column.justify == "right" else [(text, style), padding]
+            )
+        return line
+
+    def _print(self, *blocks: list[Line] | str) -> None:
+        """Print tables and lines of text (wrapped to the screen), trailing blanks trimmed."""
+        lines: list[Line] = []
+        for block in blocks:
+            if isinstance(block, str):
+                lines += [[(line, "")] for line in wrap(block, self.console.width)]
+            else:
+                lines += block
+        if not self.styled:
+            text = "\n".join("".join(t for t, _ in line).rstrip() for line in lines)
+            self.console.out(text, highlight=False)
+            return
         from rich.text import Text
 
-        with self.console.capture() as capture:
-            for r in renderables:
-                if isinstance(r, str):
-                    for line in wrap(r, self.console.width):
-                        self.console.print(Text(line), soft_wrap=True)
-                else:
-                    self.console.print(r)
-        self.console.out(
-            "\n".join(line.rstrip() for line in capture.get().splitlines()), highlight=False
-        )
+        joined = Text()
+        for n, line in enumerate(lines):
+            if n:
+                joined.append("\n")
+            while line and not line[-1][0].strip():
+                line = line[:-1]
+            for text, style in line:
+                joined.append(text, style or None)
+        self.console.print(joined, soft_wrap=True)
 
     # ------------------------------------------------------------ status
 
@@ -281,7 +298,7 @@ class TextFormatter:
         )
         every = [t for _, tallies in sections for t in tallies]
         widths = self._layout(self._tally_columns(every, bar_width))
-        tables: list[RenderableType | str] = []
+        tables: list[list[Line] | str] = []
         for title, tallies in sections:
             columns = self._tally_columns(tallies, bar_width)
             tables += ["", self._table(columns, title=title, widths=widths)]
@@ -290,7 +307,7 @@ class TextFormatter:
     def _tally_columns(self, tallies: list[Tally], bar_width: int) -> list[Column]:
         t = self._text
 
-        def count(n: int, style: str) -> Text:
+        def count(n: int, style: str) -> Cell:
             return t(str(n), style if n else "")
 
         return [
@@ -329,7 +346,7 @@ class TextFormatter:
         late = sum(len(items) for group, items in groups if group != REVIEW_GROUP)
         review = sum(len(items) for group, items in groups if group == REVIEW_GROUP)
         widths = self._layout(self._overdue_columns([i for _, items in groups for i in items]))
-        out: list[RenderableType | str] = [f"截至 {as_of}:已超期 {late} 项,待复查 {review} 项"]
+        out: list[list[Line] | str] = [f"截至 {as_of}:已超期 {late} 项,待复查 {review} 项"]
         for group, items in groups:
             columns = self._overdue_columns(items, reviewing=group == REVIEW_GROUP)
             out += ["", self._table(columns, title=f"{group}({len(items)} 项)", widths=widths)]
