@@ -17,7 +17,7 @@ from rich.cells import cell_len
 
 from . import schema
 from .core import REVIEW_GROUP, STATE_LABELS, Item, Status, Tally
-from .text import bar, clip, describe, evidence_text, names, percent, state_text
+from .text import bar, clip, describe, evidence_text, fit, names, percent, state_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -58,6 +58,13 @@ def formatter(mode: Mode, console: Console) -> Formatter:
     return TextFormatter(console, styled=mode == "table")
 
 
+def write(text: str) -> None:
+    """Print TEXT as a line to standard output, in its own encoding."""
+    import sys
+
+    sys.stdout.write(text + "\n")
+
+
 def fits(characters: str, encoding: str) -> bool:
     """Tell whether text in ENCODING can show CHARACTERS."""
     try:
@@ -82,7 +89,7 @@ class JsonFormatter:
     console: Console
 
     def _print(self, value: object) -> None:
-        self.console.out(schema.to_json(value), highlight=False)
+        write(schema.to_json(value))
 
     def status(self, plan: Plan, status: Status, by_department: bool) -> None:
         self._print(schema.status(plan, status))
@@ -171,6 +178,14 @@ class Column:
 FLEXIBLE_MIN = 24  # cells the measure text needs before optional columns give way
 
 
+def _longest(column: Column, limit: int) -> int:
+    """Return the width of the widest cell of COLUMN, or LIMIT if one is at least as wide."""
+    texts = {column.header, *(text for text, _ in column.cells)}
+    if any(len(text) >= limit for text in texts):
+        return limit
+    return max(map(cell_len, texts))
+
+
 @dataclass
 class TextFormatter:
     """Lay results out as tables as wide as the screen: one line per measure.
@@ -198,9 +213,7 @@ class TextFormatter:
         """Return the width of each column kept on this screen: optional columns are dropped
         until the flexible one has room; it takes what is left."""
         shown = list(columns)
-        longest = {
-            c.header: max(map(cell_len, [c.header, *(x[0] for x in c.cells)])) for c in shown
-        }
+        longest = {c.header: _longest(c, self.console.width) for c in shown}
         while True:
             fixed = sum(longest[c.header] for c in shown if not c.flexible)
             room = self.console.width - fixed - len(self._gap) * (len(shown) - 1)
@@ -240,10 +253,7 @@ class TextFormatter:
         line: Line = []
         for n, ((text, style), column) in enumerate(zip(cells, shown, strict=True)):
             width = widths[column.header]
-            used = cell_len(text)
-            if used > width:
-                text = clip(text, width)
-                used = cell_len(text)
+            text, used = (text, cell_len(text)) if len(text) * 2 <= width else fit(text, width)
             padding = (" " * (width - used), "")
             if n:
                 line.append((self._gap, ""))
@@ -261,8 +271,7 @@ class TextFormatter:
             else:
                 lines += block
         if not self.styled:
-            text = "\n".join("".join(t for t, _ in line).rstrip() for line in lines)
-            self.console.out(text, highlight=False)
+            write("\n".join("".join(t for t, _ in line).rstrip() for line in lines))
             return
         from rich.text import Text
 

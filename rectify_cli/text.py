@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.cells import cell_len, get_character_cell_size
+from rich.cells import get_character_cell_size
 
 from .actions import ACTION_LABELS
 
@@ -30,15 +30,24 @@ def bar(rate: float, width: int, full: str, empty: str) -> str:
 
 def clip(text: str, width: int) -> str:
     """Cut TEXT to at most WIDTH cells, ending with … when cut; one line only."""
+    return fit(text, width)[0]
+
+
+def fit(text: str, width: int) -> tuple[str, int]:
+    """Return TEXT cut to at most WIDTH cells as `clip` does, and the cells it takes.
+
+    Looks at no more of TEXT than fits: a long text costs no more than a short one.
+    """
     text = " ".join(text.split())
-    if cell_len(text) <= width:
-        return text
-    used = 0
+    used = cut = kept = 0
     for n, char in enumerate(text):
-        used += get_character_cell_size(char)
-        if used > width - 1:
-            return text[:n] + "…"
-    return text
+        size = get_character_cell_size(char)
+        if used + size <= width - 1:
+            cut, kept = n + 1, used + size
+        elif used + size > width:
+            return text[:cut] + "…", kept + 1
+        used += size
+    return text, used
 
 
 def names(values: tuple[str, ...] | list[str]) -> str:
