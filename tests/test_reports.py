@@ -8,15 +8,23 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from rectify_cli.plan import load_plan
+from rectify_cli.workspace import embedded_plan
+
 from .conftest import Result, assert_golden
 
 AS_OF = "2024-01-10"
+
+
+def plan_order() -> list[str]:
+    """Return the real plan's measure ids in plan order."""
+    return [m.id for m in load_plan(embedded_plan()).measures]
 
 
 @pytest.fixture
@@ -185,7 +193,7 @@ def test_excel_ledger(run: Callable[..., Result], history: Path, tmp_path: Path)
     ]
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:M{sheet.max_row}"
     rows: dict[Any, Any] = {r[0].value: r for r in sheet.iter_rows(min_row=2)}
-    assert list(rows) == [m for m in rows] and len(rows) == 21
+    assert list(rows) == plan_order() and len(rows) == 21
     due, closed = rows["4.1"][7], rows["4.1"][11]
     assert (
         due.is_date
@@ -231,13 +239,13 @@ def test_csv_opens_in_excel_on_windows(
     raw = target.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert table[0][0] == "序号" and len(table) == 22
+    assert table[0][0] == "序号" and [r[0] for r in table[1:]] == plan_order()
     assert {r[0]: r[7] for r in table[1:]}["4.1"] == "2023-11-30"
 
 
 def test_json_export(run: Callable[..., Result], history: Path) -> None:
     rows: Any = run("export", "--format", "json", "--as-of", AS_OF).json()
-    assert len(rows) == 21
+    assert [r["id"] for r in rows] == plan_order()
     assert set(rows[0]) == {
         "id",
         "problem",
@@ -280,7 +288,11 @@ def test_export_default_file_name(
     assert result.exit_code == 0 and (tmp_path / f"整改台账-{AS_OF}.xlsx").is_file()
     result = run("report", "--format", "docx", "--as-of", AS_OF)
     assert result.exit_code == 0 and (tmp_path / f"整改工作进展情况报告-{AS_OF}.docx").is_file()
-    assert run("export", "--format", "pdf").exit_code == 2
+    refused = run("export", "--format", "pdf")
+    assert refused.exit_code == 2
+    assert "--format 的值“pdf”无效,应为 xlsx、csv、json" in refused.stderr
+    refused = run("report", "--format", "xlsx")
+    assert refused.exit_code == 2 and "--format 的值“xlsx”无效,应为 md、docx" in refused.stderr
 
 
 def test_status_does_not_load_the_office_libraries(isolated: Path) -> None:
@@ -292,5 +304,5 @@ def test_status_does_not_load_the_office_libraries(isolated: Path) -> None:
     )
     assert loaded.returncode == 0
     modules = {line.rsplit("|", 1)[-1].strip() for line in loaded.stderr.splitlines()}
+    assert {"rectify_cli", "typer"} <= modules  # the import list was read, so absence means it
     assert not {"openpyxl", "docx", "lxml"} & modules
-    assert date.today()  # the run above used the real clock; only the libraries matter here
