@@ -81,6 +81,7 @@ CASES: dict[str, Case] = {
     "id of another problem": Case("不属于问题 1", 15, edit('id: "1.2"', 'id: "2.2"')),
     "duplicate problem number": Case("问题编号 1 重复", 19, edit("  - number: 2", "  - number: 1")),
     "problem number zero": Case("正整数", 6, edit("  - number: 1", "  - number: 0")),
+    "problem number is a list": Case("应为整数", 19, edit("  - number: 2", "  - number: []")),
     "unknown deadline word": Case(
         "无法识别的整改时限“年底”", 14, edit("deadline: 9月底", "deadline: 年底")
     ),
