@@ -11,7 +11,10 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -210,7 +213,7 @@ def test_an_append_reaches_the_disk_before_success(
 
 
 HOLDER = """
-import sys, time
+import sys
 from pathlib import Path
 from rectify_cli.ledger import locked_ledger
 path = Path(sys.argv[1])
@@ -219,24 +222,59 @@ with locked_ledger(path):
     with path.open("ab") as f:
         f.write(line[:40]); f.flush()
         print("mid-line", flush=True)
-        time.sleep(1.5)
+        sys.stdin.readline()  # until the test has a reader asking for the lock
         f.write(line[40:]); f.flush()
 """
 
 
-def test_a_reader_waits_for_a_writer_caught_mid_line(tmp_path: Path) -> None:
+def test_a_reader_waits_for_a_writer_caught_mid_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rectify_cli import ledger as module
     from rectify_cli.ledger import encode
 
     path = tmp_path / "ledger.yaml"
     append(path, lambda _: event("1.1"))
     line, _ = encode(event("1.2", 1), read_ledger(path).tips)
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(path), line], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", HOLDER, str(path), line],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "mid-line"
+    assert holder.stdin is not None and holder.stdout is not None
+    assert holder.stdout.readline().strip() == "mid-line"
     assert not path.read_bytes().endswith(b"\n")  # the reader below starts on a half line
-    ledger = read_ledger(path)
+    asking = threading.Event()
+    real_lock = module.locked_ledger
+
+    @contextmanager
+    def noticed(at: Path) -> Iterator[None]:
+        asking.set()
+        with real_lock(at):
+            yield
+
+    monkeypatch.setattr(module, "locked_ledger", noticed)
+    read: list[object] = []
+
+    def reader() -> None:
+        try:
+            read.append(read_ledger(path))
+        except Exception as exc:  # raised again below, in the test's own thread
+            read.append(exc)
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    while not asking.wait(0.01) and thread.is_alive():
+        pass
+    holder.stdin.write("\n")  # the writer may finish its line now
+    holder.stdin.flush()
+    thread.join(30)
     assert holder.wait(30) == 0
+    (ledger,) = read
+    if isinstance(ledger, Exception):
+        raise ledger
+    assert isinstance(ledger, module.Ledger) and asking.is_set()
     assert [ledger.index.name(c) for c in ledger.index.id] == ["1.1", "1.2"]
 
 
