@@ -17,7 +17,7 @@ import pytest
 from rectify_cli.plan import load_plan
 from rectify_cli.workspace import embedded_plan
 
-from .conftest import Result, assert_golden
+from .conftest import Result, assert_golden, copy_files, recorded
 
 AS_OF = "2024-01-10"
 
@@ -27,10 +27,12 @@ def plan_order() -> list[str]:
     return [m.id for m in load_plan(embedded_plan()).measures]
 
 
-@pytest.fixture
-def history(run: Callable[..., Result], at: Callable[[str], None], tmp_path: Path) -> Path:
-    """A fixed ledger: sign-offs, progress, an extension, a reopening, evidence, a review."""
-    proof = tmp_path / "纪要.pdf"
+@pytest.fixture(scope="module")
+def history_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build, once, a ledger of sign-offs, progress, an extension, a reopening, evidence and
+    a review, with the evidence file beside it."""
+    folder = tmp_path_factory.mktemp("history")
+    proof = folder / "纪要.pdf"
     proof.write_bytes(b"%PDF minutes")
     steps = [
         (
@@ -78,12 +80,15 @@ def history(run: Callable[..., Result], at: Callable[[str], None], tmp_path: Pat
         ("2023-12-20T09:00:00+08:00", ("reopen", "3.3", "--reason", "复查发现运动式执法")),
         ("2024-01-05T09:00:00+08:00", ("review", "3.2", "--note", "抽查 10 件均规范")),
     ]
-    for moment, args in steps:
-        at(moment)
-        result = run(*args, "--by", "王芳")
-        assert result.exit_code == 0, result.stderr
+    return recorded(folder, [(moment, (*args, "--by", "王芳")) for moment, args in steps])
+
+
+@pytest.fixture
+def history(history_once: Path, isolated: Path, at: Callable[[str], None]) -> Path:
+    """A copy of that ledger and its evidence file; return the evidence file."""
+    copy_files(history_once, isolated.parent)
     at("2024-01-10T18:00:00+08:00")
-    return proof
+    return isolated.parent / "纪要.pdf"
 
 
 def test_markdown_report_golden(run: Callable[..., Result], history: Path) -> None:
