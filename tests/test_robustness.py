@@ -148,18 +148,24 @@ def test_racing_sign_offs_of_one_item_one_wins_and_other_items_all_land(
     assert verify(isolated).problems == ()
 
 
-WRITER = """
-import sys
+WRITERS = """
+import os, sys
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from rectify_cli.events import Event
 from rectify_cli.ledger import append
 path = Path(sys.argv[1])
-for n in range(100000):
-    made = Event(recorded=datetime(2023, 10, 1, tzinfo=timezone.utc) + timedelta(seconds=n),
-                 date=date(2023, 10, 1), id="1.1", action="progress", by="w", note="长" * 30000)
-    append(path, lambda _: made)
-    print(n, flush=True)
+for _ in sys.stdin:  # a line asks for a writer: a process forked from this one, rectify loaded
+    writer = os.fork()
+    if writer == 0:
+        for n in range(100000):
+            made = Event(recorded=datetime(2023, 10, 1, tzinfo=timezone.utc) + timedelta(seconds=n),
+                         date=date(2023, 10, 1), id="1.1", action="progress", by="w", note="长" * 30000)
+            append(path, lambda _: made)
+            if n == 0:
+                print("writing", os.getpid(), flush=True)
+    os.waitpid(writer, 0)
+    print("gone", flush=True)
 """
 
 
@@ -167,17 +173,21 @@ def test_a_killed_writer_loses_no_complete_event(tmp_path: Path) -> None:
     path = tmp_path / "ledger.yaml"
     rng = random.Random(7)
     complete = 0
+    writers = subprocess.Popen(
+        [sys.executable, "-c", WRITERS, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert writers.stdin is not None and writers.stdout is not None
     for round_ in range(8):
-        writer = subprocess.Popen(
-            [sys.executable, "-c", WRITER, str(path)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        assert writer.stdout is not None
-        writer.stdout.readline()  # one append done: the interpreter is up and writing
+        writers.stdin.write("\n")
+        writers.stdin.flush()
+        word, pid = writers.stdout.readline().split()  # one append done: it is up and writing
+        assert word == "writing"
         time.sleep(rng.uniform(0, 0.3))
-        writer.send_signal(signal.SIGKILL)
-        writer.wait(30)
+        os.kill(int(pid), signal.SIGKILL)
+        assert writers.stdout.readline() == "gone\n"
         try:
             ledger = read_ledger(path)
         except LedgerTorn:
@@ -187,6 +197,8 @@ def test_a_killed_writer_loses_no_complete_event(tmp_path: Path) -> None:
         assert len(ledger) > complete  # every event that was complete before is still there
         complete = len(ledger)
         assert verify(path).problems == ()
+    writers.stdin.close()
+    assert writers.wait(30) == 0
 
 
 def test_an_append_reaches_the_disk_before_success(
