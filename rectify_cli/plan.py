@@ -348,9 +348,10 @@ def _cross_checks(data: Any) -> list[tuple[tuple[str | int, ...], str]]:
         if not isinstance(problem, dict):
             continue
         number = problem.get("number")
-        if isinstance(number, int) and number in numbers:
-            found.append((("problems", i, "number"), f"问题编号 {number} 重复"))
-        numbers.add(number)
+        if isinstance(number, int):
+            if number in numbers:
+                found.append((("problems", i, "number"), f"问题编号 {number} 重复"))
+            numbers.add(number)
         measures = problem.get("measures")
         if not isinstance(measures, list):
             continue

@@ -76,15 +76,43 @@ def run() -> Callable[..., Result]:
     return invoke
 
 
+def set_clock(monkeypatch: pytest.MonkeyPatch, moment: str) -> None:
+    """Set the clock the CLI reads to an ISO moment, e.g. 2023-10-10T09:00:00+08:00."""
+    fixed = datetime.fromisoformat(moment)
+    monkeypatch.setattr(workspace, "clock", lambda: fixed.astimezone(timezone.utc))
+
+
 @pytest.fixture
 def at(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
     """Set the clock the CLI reads to an ISO moment, e.g. 2023-10-10T09:00:00+08:00."""
+    return lambda moment: set_clock(monkeypatch, moment)
 
-    def set_clock(moment: str) -> None:
-        fixed = datetime.fromisoformat(moment)
-        monkeypatch.setattr(workspace, "clock", lambda: fixed.astimezone(timezone.utc))
 
-    return set_clock
+def recorded(folder: Path, steps: list[tuple[str, tuple[str, ...]]]) -> Path:
+    """Run each (moment, command) of STEPS in-process on FOLDER/ledger.yaml; return FOLDER.
+
+    For a ledger that a module's tests share: build it once, then give each test a copy of
+    FOLDER's files (the ledger names evidence files relative to its own folder).
+    """
+    ledger = folder / "ledger.yaml"
+    env = {"RECTIFY_LEDGER": str(ledger), "RECTIFY_USER": "测试员", "RECTIFY_PLAN": None,
+           "RECTIFY_DEBUG": None, "XDG_CACHE_HOME": str(folder.parent / f"{folder.name}-cache"),
+           "LOCALAPPDATA": str(folder.parent / f"{folder.name}-cache")}  # fmt: skip
+    runner = CliRunner()
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for moment, args in steps:
+            set_clock(monkeypatch, moment)
+            outcome = runner.invoke(app, list(args), env=env, catch_exceptions=False)
+            assert outcome.exit_code == 0, outcome.stderr
+    assert str(folder).encode() not in ledger.read_bytes()  # nothing ties it to FOLDER
+    return folder
+
+
+def copy_files(source: Path, target: Path) -> None:
+    """Copy the files of the folder SOURCE, but not lock files, into the folder TARGET."""
+    for file in source.iterdir():
+        if file.is_file() and not file.name.endswith(".lock"):
+            (target / file.name).write_bytes(file.read_bytes())
 
 
 def write(path: Path, text: str) -> Path:

@@ -6,10 +6,10 @@ import calendar
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import event, given
 from hypothesis import strategies as st
 
-from rectify_cli.plan import deadline_group, deadline_kind, resolve_deadline
+from rectify_cli.plan import ONGOING, deadline_group, deadline_kind, resolve_deadline
 
 PLAN_DATE = date(2023, 9, 19)
 
@@ -57,11 +57,24 @@ def test_month_end_is_the_first_end_of_that_month_on_or_after_the_plan(
     assert plan_date <= due < plan_date + timedelta(days=366)
 
 
-@given(st.text(max_size=12))
+@given(
+    st.text(max_size=12)
+    | st.from_regex(r"[0-9]{1,2}月底|[0-9]{4}-[0-9]{2}-[0-9]{2}", fullmatch=True)
+    | st.sampled_from(ONGOING)
+)
 def test_any_text_is_a_known_form_or_refused(word: str) -> None:
     kind = deadline_kind(word)
+    event(f"kind: {kind}")
     if kind is None:
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="无法识别"):
             resolve_deadline(word, PLAN_DATE)
+        return
+    due = resolve_deadline(word, PLAN_DATE)
+    if kind == "ongoing":
+        assert due is None
+    elif kind == "date":
+        assert due is not None and due.isoformat() == word
     else:
-        resolve_deadline(word, PLAN_DATE)
+        assert due is not None and due.month == int(word.removesuffix("月底"))
+        assert due.day == calendar.monthrange(due.year, due.month)[1]
+        assert PLAN_DATE <= due < PLAN_DATE + timedelta(days=366)

@@ -1,11 +1,13 @@
-"""The ledger file: append-only, one event per line, hash-chained, safe under concurrency."""
+"""The ledger file: reading, appending, the line format, the hash chain, verify, repair, upgrade.
+
+What happens under concurrent writers, killed writers and failing disks is in test_robustness.
+"""
 
 from __future__ import annotations
 
 import json
-import multiprocessing
-import subprocess
-import sys
+import os
+import random
 import tempfile
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
@@ -18,7 +20,7 @@ from hypothesis import strategies as st
 
 from rectify_cli.errors import DataInvalid, LedgerTorn, Refused
 from rectify_cli.events import Event, Evidence
-from rectify_cli.ledger import append, read_ledger, repair, verify
+from rectify_cli.ledger import HEADER, append, read_ledger, repair, verify
 
 from .conftest import Result
 
@@ -40,9 +42,56 @@ def add(path: Path, e: Event) -> Event:
     return append(path, lambda _: e).event
 
 
+# ---------------------------------------------------------------------------- reading
+
+
 def test_missing_file_is_an_empty_ledger(tmp_path: Path) -> None:
     ledger = read_ledger(tmp_path / "none.yaml")
     assert len(ledger) == 0 and not ledger.exists
+
+
+def test_bad_lines_are_all_reported_with_their_line(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.yaml"
+    path.write_text(
+        "# comment\n"
+        '{"recorded": "2023-10-05T09:30:00+08:00", "date": "2023-10-05", "id": "3.2", "action": "close", "by": "张三"}\n'
+        "not an event\n"
+        '{"recorded": "2023-10-05T09:30:00", "date": "2023-10-05", "id": "3.2", "action": "close", "by": "张三"}\n'
+        '{"recorded": "2023-10-05T09:30:00+08:00", "date": "2023-13-05", "id": "3.2", "action": "sign", "by": "张三"}\n'
+        "{recorded: 2023-10-05T09:30:00+08:00, date: 2023-10-05, id: '3.3', action: reopen, by: 李四}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DataInvalid) as caught:
+        read_ledger(path)
+    found = [(d.line, d.message) for d in caught.value.diagnostics]
+    assert [line for line, _ in found] == [3, 4, 5, 5, 6]
+    assert "无法解析" in found[0][1]
+    assert "时区" in found[1][1]
+    assert "日期" in found[2][1] and "sign" in found[3][1]
+    assert "原因" in found[4][1]
+
+
+def test_hand_written_yaml_line_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.yaml"
+    path.write_text(
+        "{recorded: 2023-10-05T09:30:00+08:00, date: 2023-10-05, id: '3.3', action: close, by: 李四}\n",
+        encoding="utf-8",
+    )
+    (entry,) = read_ledger(path).entries()
+    assert entry.event.id == "3.3" and entry.event.hash is None
+    assert "未加链" in verify(path).problems[0].message
+    with pytest.raises(Refused, match="未加哈希链"):
+        add(path, event("3.2"))
+
+
+def test_unknown_measure_in_ledger_is_reported(run: Callable[..., Result], isolated: Path) -> None:
+    add(isolated, event("9.9"))
+    result = run("status")
+    assert result.exit_code == 2
+    assert f"{isolated}:3:1: 方案中没有措施“9.9”" in result.stderr
+
+
+# ---------------------------------------------------------------------------- appending and the format
 
 
 def test_lines_are_json_and_yaml_and_chained(tmp_path: Path) -> None:
@@ -88,66 +137,38 @@ def test_what_is_written_reads_back_the_same(
     assert verify(path).problems == ()
 
 
-def test_torn_last_line_is_refused_then_repaired(tmp_path: Path) -> None:
+def test_ledger_file_lines_are_one_event_each_even_with_line_separators(tmp_path: Path) -> None:
     path = tmp_path / "ledger.yaml"
-    add(path, event("3.2"))
-    add(path, event("1.5", day=6))
-    whole = path.read_bytes()
-    torn = b'{"recorded": "2023-10-07T09:00:00+08:00", "date": "2023-'
-    path.write_bytes(whole + torn)
-    with pytest.raises(LedgerTorn) as caught:
-        read_ledger(path)
-    assert caught.value.diagnostics[0].line == 5
-    with pytest.raises(LedgerTorn):
-        add(path, event("4.1", day=7))
-    assert path.read_bytes() == whole + torn  # nothing appended after a torn line
-    done = repair(path, datetime(2023, 10, 8, tzinfo=CST))
-    assert done.backup is not None and done.backup.read_bytes() == torn
-    assert path.read_bytes() == whole
-    assert [e.event.id for e in read_ledger(path).entries()] == ["3.2", "1.5"]
-    assert repair(path, datetime(2023, 10, 8, tzinfo=CST)).backup is None
-
-
-def test_a_complete_line_without_newline_is_torn_too(tmp_path: Path) -> None:
-    path = tmp_path / "ledger.yaml"
-    add(path, event("3.2"))
-    path.write_bytes(path.read_bytes().rstrip(b"\n"))
-    with pytest.raises(LedgerTorn):
-        read_ledger(path)
-
-
-def test_bad_lines_are_all_reported_with_their_line(tmp_path: Path) -> None:
-    path = tmp_path / "ledger.yaml"
-    path.write_text(
-        "# comment\n"
-        '{"recorded": "2023-10-05T09:30:00+08:00", "date": "2023-10-05", "id": "3.2", "action": "close", "by": "张三"}\n'
-        "not an event\n"
-        '{"recorded": "2023-10-05T09:30:00", "date": "2023-10-05", "id": "3.2", "action": "close", "by": "张三"}\n'
-        '{"recorded": "2023-10-05T09:30:00+08:00", "date": "2023-13-05", "id": "3.2", "action": "sign", "by": "张三"}\n'
-        "{recorded: 2023-10-05T09:30:00+08:00, date: 2023-10-05, id: '3.3', action: reopen, by: 李四}\n",
-        encoding="utf-8",
+    add(path, event("1.1", "progress", "甲\u2028乙\n丙\u0085丁"))
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith(HEADER) and text.count("\n") == 3
+    assert (
+        "\u2028" not in text
+        and json.loads(text.splitlines()[2])["note"] == "甲\u2028乙\n丙\u0085丁"
     )
-    with pytest.raises(DataInvalid) as caught:
-        read_ledger(path)
-    found = [(d.line, d.message) for d in caught.value.diagnostics]
-    assert [line for line, _ in found] == [3, 4, 5, 5, 6]
-    assert "无法解析" in found[0][1]
-    assert "时区" in found[1][1]
-    assert "日期" in found[2][1] and "sign" in found[3][1]
-    assert "原因" in found[4][1]
 
 
-def test_hand_written_yaml_line_is_read(tmp_path: Path) -> None:
+def test_refusing_to_append_after_a_refusal_writes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "ledger.yaml"
-    path.write_text(
-        "{recorded: 2023-10-05T09:30:00+08:00, date: 2023-10-05, id: '3.3', action: close, by: 李四}\n",
-        encoding="utf-8",
-    )
-    (entry,) = read_ledger(path).entries()
-    assert entry.event.id == "3.3" and entry.event.hash is None
-    assert "未加链" in verify(path).problems[0].message
-    with pytest.raises(Refused, match="未加哈希链"):
-        add(path, event("3.2"))
+
+    def refuse(_: object) -> Event:
+        raise Refused("不行")
+
+    with pytest.raises(Refused):
+        append(path, refuse)
+    assert not path.exists()
+
+
+def test_a_new_ledger_is_not_writable_by_others(tmp_path: Path) -> None:
+    old = os.umask(0)
+    try:
+        add(tmp_path / "ledger.yaml", event("1.1"))
+    finally:
+        os.umask(old)
+    assert (tmp_path / "ledger.yaml").stat().st_mode & 0o022 == 0
+
+
+# ---------------------------------------------------------------------------- the chain and verify
 
 
 def chain_of(path: Path, n: int) -> list[bytes]:
@@ -215,35 +236,37 @@ def test_union_merge_of_two_copies_verifies_and_rejoins(tmp_path: Path) -> None:
     assert len(json.loads(merged.read_bytes().splitlines()[-1])["prev"]) == 2
 
 
-def _append_many(path: str, worker: int, count: int) -> None:
-    for n in range(count):
-        add(Path(path), event(f"{worker}.{n + 1}", day=1 + n % 28))
+# ---------------------------------------------------------------------------- torn lines and repair
 
 
-def test_processes_appending_at_once_all_land(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "cut", ["first byte", "all but the newline", *(f"seed {s}" for s in range(6))]
+)
+def test_a_write_cut_at_any_byte_is_refused_then_repaired(tmp_path: Path, cut: str) -> None:
     path = tmp_path / "ledger.yaml"
-    context = multiprocessing.get_context("spawn")
-    workers = [context.Process(target=_append_many, args=(str(path), w, 25)) for w in range(1, 5)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join(60)
-        assert w.exitcode == 0
-    ids = sorted(e.event.id for e in read_ledger(path).entries())
-    assert ids == sorted(f"{w}.{n}" for w in range(1, 5) for n in range(1, 26))
-    result = verify(path)
-    assert result.problems == () and result.tips == 1  # every writer saw the one before it
-
-
-def test_two_clerks_closing_at_once_both_land(tmp_path: Path, isolated: Path) -> None:
-    commands = [
-        [sys.executable, "-m", "rectify_cli", "close", mid, "--date", "2023-10-05"]
-        for mid in ("3.2", "1.5", "4.1")
-    ]
-    procs = [subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for c in commands]
-    outputs = [p.communicate(timeout=60) for p in procs]
-    assert [p.returncode for p in procs] == [0, 0, 0], outputs
-    assert sorted(e.event.id for e in read_ledger(isolated).entries()) == ["1.5", "3.2", "4.1"]
+    for day in (5, 6, 7):
+        add(path, event(f"{day - 4}.1", day=day))
+    whole = path.read_bytes()
+    last = whole.rstrip(b"\n").rfind(b"\n") + 1  # where the third event's line starts
+    if cut == "first byte":
+        end = last + 1
+    elif cut == "all but the newline":
+        end = len(whole) - 1
+    else:
+        end = random.Random(int(cut.split()[1])).randrange(last + 1, len(whole) - 1)
+    path.write_bytes(whole[:end])
+    with pytest.raises(LedgerTorn) as caught:
+        read_ledger(path)
+    assert caught.value.diagnostics[0].line == 5
+    with pytest.raises(LedgerTorn):
+        add(path, event("4.1", day=8))
+    assert path.read_bytes() == whole[:end]  # nothing appended after a torn line
+    done = repair(path, datetime(2023, 10, 8, tzinfo=CST))
+    assert done.backup is not None and done.backup.read_bytes() == whole[last:end]
+    assert path.read_bytes() == whole[:last]
+    assert [e.event.id for e in read_ledger(path).entries()] == ["1.1", "2.1"]
+    assert verify(path).problems == ()
+    assert repair(path, datetime(2023, 10, 8, tzinfo=CST)).backup is None
 
 
 def test_cli_repair_and_check_name_the_torn_line(
@@ -263,8 +286,31 @@ def test_cli_repair_and_check_name_the_torn_line(
     assert run("check").exit_code == 0
 
 
-def test_unknown_measure_in_ledger_is_reported(run: Callable[..., Result], isolated: Path) -> None:
-    add(isolated, event("9.9"))
-    result = run("status")
-    assert result.exit_code == 2
-    assert f"{isolated}:3:1: 方案中没有措施“9.9”" in result.stderr
+# ---------------------------------------------------------------------------- upgrade
+
+LEGACY = (
+    "# 旧账本\n"
+    '{"recorded": "2023-10-05T09:30:00+08:00", "date": "2023-10-05", "id": "3.2", "action": "close", "by": "张三"}\n'
+    "{recorded: 2023-10-06T09:30:00+08:00, date: 2023-10-06, id: '1.5', action: close, by: 李四}\n"
+)
+
+
+def test_a_legacy_ledger_is_upgraded_only_when_asked(
+    run: Callable[..., Result], isolated: Path, at: Callable[[str], None]
+) -> None:
+    isolated.write_text(LEGACY, encoding="utf-8")
+    assert run("status", "--json", "--as-of", "2023-10-10").json()["closed"] == 2  # readable as is
+    refused = run("close", "4.1", "--date", "2023-10-07")
+    assert refused.exit_code == 2 and "rectify upgrade" in refused.stderr
+    unchained = run("verify")
+    assert unchained.exit_code == 2 and f"{isolated}:2:1: 记录没有哈希" in unchained.stderr
+    assert isolated.read_text(encoding="utf-8") == LEGACY
+    at("2023-10-08T09:00:00+08:00")
+    done = run("upgrade")
+    assert done.exit_code == 0 and "已为 2 条记录加链" in done.stdout
+    (backup,) = isolated.parent.glob("ledger.yaml.pre-chain-*")
+    assert backup.read_text(encoding="utf-8") == LEGACY
+    assert run("verify").exit_code == 0
+    assert run("status", "--json", "--as-of", "2023-10-10").json()["closed"] == 2
+    assert run("close", "4.1", "--date", "2023-10-07").exit_code == 0
+    assert run("upgrade").stdout.startswith("账本")  # nothing left to do

@@ -52,7 +52,10 @@ def test_list_refuses_unknown_department_with_suggestion(run: Callable[..., Resu
 
 
 def test_list_refuses_two_states(run: Callable[..., Result]) -> None:
-    assert run("list", "--open", "--closed").exit_code == 2
+    result = run("list", "--open", "--closed")
+    assert result.exit_code == 2 and "--open 和 --closed 只能选一个" in result.stderr
+    result = run("list", "--overdue", "--state", "推进中")
+    assert result.exit_code == 2 and "--overdue 与 --state 只能选一个" in result.stderr
 
 
 def test_show_full_text_and_history(run: Callable[..., Result]) -> None:

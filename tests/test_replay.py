@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -102,11 +105,40 @@ def test_a_hand_edit_is_seen_despite_the_cache(tmp_path: Path) -> None:
     assert [i.state for i in items] == ["not_started", "closed", "not_started"]
 
 
-def test_a_corrupt_cache_is_ignored(tmp_path: Path) -> None:
+def states(plan_items: list[core.Item]) -> dict[str, str]:
+    """Return each measure's state by id."""
+    return {i.measure.id: i.state for i in plan_items}
+
+
+def misnamed(cache: Path, damage: Callable[[bytes], bytes]) -> None:
+    """Rename measure 1.1 to 1.2 in the cached index, then DAMAGE the cache file's bytes.
+
+    The header's identity stays that of the ledger, so only the body's checks can tell.
+    """
+    (file,) = cache.iterdir()
+    head, _, body = file.read_bytes().partition(b"\n")
+    header = json.loads(head)
+    header["names"] = ["1.2" if n == "1.1" else n for n in header["names"]]
+    file.write_bytes(damage(json.dumps(header, ensure_ascii=False).encode("utf-8") + b"\n" + body))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [lambda data: data[:-1], lambda data: data[:-3], lambda data: data + b"\0\0\0"],
+    ids=["a column short", "cut mid-value", "trailing bytes"],
+)
+def test_a_corrupt_cache_is_ignored(tmp_path: Path, damage: Callable[[bytes], bytes]) -> None:
+    plan = load_plan(write(tmp_path / "plan.yaml", SMALL_PLAN))
     path = tmp_path / "ledger.yaml"
     path.write_text(HEADER + one_sign_off(), encoding="utf-8")
+    day = date(2023, 10, 2)
+    truth = states(core.replay(plan, read_ledger(path).index, day))
+    assert truth == {"1.1": "closed", "1.2": "not_started", "2.1": "not_started"}
     cache = tmp_path / "cache"
     read_ledger(path, cache)
-    for file in cache.iterdir():
-        file.write_bytes(file.read_bytes()[:-3])
-    assert len(read_ledger(path, cache)) == 1
+    misnamed(cache, lambda data: data)  # control: a cache that passes its checks is believed,
+    believed = states(core.replay(plan, read_ledger(path, cache).index, day))
+    assert believed != truth  # so this renaming changes the answer whenever it is served
+    misnamed(cache, damage)
+    assert states(core.replay(plan, read_ledger(path, cache).index, day)) == truth
+    assert states(core.replay(plan, read_ledger(path, cache).index, day)) == truth  # refreshed

@@ -8,21 +8,31 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .conftest import Result, assert_golden
+from rectify_cli.plan import load_plan
+from rectify_cli.workspace import embedded_plan
+
+from .conftest import Result, assert_golden, copy_files, recorded
 
 AS_OF = "2024-01-10"
 
 
-@pytest.fixture
-def history(run: Callable[..., Result], at: Callable[[str], None], tmp_path: Path) -> Path:
-    """A fixed ledger: sign-offs, progress, an extension, a reopening, evidence, a review."""
-    proof = tmp_path / "纪要.pdf"
+def plan_order() -> list[str]:
+    """Return the real plan's measure ids in plan order."""
+    return [m.id for m in load_plan(embedded_plan()).measures]
+
+
+@pytest.fixture(scope="module")
+def history_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build, once, a ledger of sign-offs, progress, an extension, a reopening, evidence and
+    a review, with the evidence file beside it."""
+    folder = tmp_path_factory.mktemp("history")
+    proof = folder / "纪要.pdf"
     proof.write_bytes(b"%PDF minutes")
     steps = [
         (
@@ -70,12 +80,15 @@ def history(run: Callable[..., Result], at: Callable[[str], None], tmp_path: Pat
         ("2023-12-20T09:00:00+08:00", ("reopen", "3.3", "--reason", "复查发现运动式执法")),
         ("2024-01-05T09:00:00+08:00", ("review", "3.2", "--note", "抽查 10 件均规范")),
     ]
-    for moment, args in steps:
-        at(moment)
-        result = run(*args, "--by", "王芳")
-        assert result.exit_code == 0, result.stderr
+    return recorded(folder, [(moment, (*args, "--by", "王芳")) for moment, args in steps])
+
+
+@pytest.fixture
+def history(history_once: Path, isolated: Path, at: Callable[[str], None]) -> Path:
+    """A copy of that ledger and its evidence file; return the evidence file."""
+    copy_files(history_once, isolated.parent)
     at("2024-01-10T18:00:00+08:00")
-    return proof
+    return isolated.parent / "纪要.pdf"
 
 
 def test_markdown_report_golden(run: Callable[..., Result], history: Path) -> None:
@@ -185,7 +198,7 @@ def test_excel_ledger(run: Callable[..., Result], history: Path, tmp_path: Path)
     ]
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:M{sheet.max_row}"
     rows: dict[Any, Any] = {r[0].value: r for r in sheet.iter_rows(min_row=2)}
-    assert list(rows) == [m for m in rows] and len(rows) == 21
+    assert list(rows) == plan_order() and len(rows) == 21
     due, closed = rows["4.1"][7], rows["4.1"][11]
     assert (
         due.is_date
@@ -231,13 +244,13 @@ def test_csv_opens_in_excel_on_windows(
     raw = target.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert table[0][0] == "序号" and len(table) == 22
+    assert table[0][0] == "序号" and [r[0] for r in table[1:]] == plan_order()
     assert {r[0]: r[7] for r in table[1:]}["4.1"] == "2023-11-30"
 
 
 def test_json_export(run: Callable[..., Result], history: Path) -> None:
     rows: Any = run("export", "--format", "json", "--as-of", AS_OF).json()
-    assert len(rows) == 21
+    assert [r["id"] for r in rows] == plan_order()
     assert set(rows[0]) == {
         "id",
         "problem",
@@ -282,7 +295,11 @@ def test_export_default_file_name(
     assert result.exit_code == 0 and (tmp_path / f"整改台账-{AS_OF}.xlsx").is_file()
     result = run("report", "--format", "docx", "--as-of", AS_OF)
     assert result.exit_code == 0 and (tmp_path / f"整改工作进展情况报告-{AS_OF}.docx").is_file()
-    assert run("export", "--format", "pdf").exit_code == 2
+    refused = run("export", "--format", "pdf")
+    assert refused.exit_code == 2
+    assert "--format 的值“pdf”无效,应为 xlsx、csv、json" in refused.stderr
+    refused = run("report", "--format", "xlsx")
+    assert refused.exit_code == 2 and "--format 的值“xlsx”无效,应为 md、docx" in refused.stderr
 
 
 def test_status_does_not_load_the_office_libraries(isolated: Path) -> None:
@@ -294,5 +311,5 @@ def test_status_does_not_load_the_office_libraries(isolated: Path) -> None:
     )
     assert loaded.returncode == 0
     modules = {line.rsplit("|", 1)[-1].strip() for line in loaded.stderr.splitlines()}
+    assert {"rectify_cli", "typer"} <= modules  # the import list was read, so absence means it
     assert not {"openpyxl", "docx", "lxml"} & modules
-    assert date.today()  # the run above used the real clock; only the libraries matter here

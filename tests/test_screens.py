@@ -16,7 +16,7 @@ import pytest
 
 from rectify_cli.cli import options
 
-from .conftest import Result, assert_golden
+from .conftest import Result, assert_golden, copy_files, recorded
 
 WIDTHS = (60, 80, 120)
 SCREENS = {
@@ -28,11 +28,13 @@ SCREENS = {
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-@pytest.fixture
-def kept(run: Callable[..., Result], at: Callable[[str], None]) -> Callable[..., Result]:
-    """A ledger with a sign-off, an owner, progress, an extension and a late item."""
-    at("2023-11-01T09:30:00+08:00")
-    for args in (
+KEPT_AT = "2023-11-01T09:30:00+08:00"
+
+
+@pytest.fixture(scope="module")
+def kept_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build, once, a ledger with a sign-off, an owner, progress, an extension and a late item."""
+    steps = [
         ("close", "1.5", "--date", "2023-09-28", "--evidence", "追责决定书"),
         ("close", "3.2", "--date", "2023-10-05", "--evidence", "柔性执法工作指引"),
         ("assign", "4.1", "--owner", "赵磊", "--date", "2023-09-25"),
@@ -40,8 +42,17 @@ def kept(run: Callable[..., Result], at: Callable[[str], None]) -> Callable[...,
          "--eta", "2023-11-20", "--date", "2023-10-20"),
         ("extend", "4.1", "--to", "2023-11-30", "--reason", "12345 平台对接延后",
          "--approved-by", "李局长", "--date", "2023-10-28"),
-    ):  # fmt: skip
-        assert run(*args).exit_code == 0
+    ]  # fmt: skip
+    return recorded(tmp_path_factory.mktemp("kept"), [(KEPT_AT, args) for args in steps])
+
+
+@pytest.fixture
+def kept(
+    kept_once: Path, isolated: Path, run: Callable[..., Result], at: Callable[[str], None]
+) -> Callable[..., Result]:
+    """A copy of that ledger, the clock where it was when the ledger was kept."""
+    copy_files(kept_once, isolated.parent)
+    at(KEPT_AT)
     return run
 
 
