@@ -1,9 +1,9 @@
 """Turn results into output: JSON, or text laid out for the width of the screen.
 
 The mode is chosen once per run (`formatter`); every command that prints data hands its
-result to the formatter's method for it. Text modes lay out rich tables: boxed and in
-colour for a terminal, without lines or colour for pipes and cron mail. Everything read
-from a file goes in as `Text`, never as markup. Nothing here computes a figure.
+result to the formatter's method for it. Text modes lay out tables to the screen's width:
+with a rule and colour for a terminal, plain for pipes and cron mail. Everything read from
+a file is added as plain text, never parsed as markup. Nothing here computes a figure.
 """
 
 from __future__ import annotations

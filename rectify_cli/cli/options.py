@@ -124,9 +124,7 @@ def takes(*names: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
 
         @functools.wraps(command)
         def run(**values: Any) -> None:
-            given = Given(
-                **{name: values.pop(p.name) for name, p in zip(names, added, strict=True)}
-            )
+            given = Given(**{name: values.pop(name) for name in names})
             command(**values, given=given)
 
         run.__signature__ = signature.replace(parameters=[*own, *added])  # type: ignore[attr-defined]
