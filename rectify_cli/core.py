@@ -406,6 +406,11 @@ def judge(plan: Plan, index: Index, measure: Measure, request: Request, change: 
             f"{date.fromordinal(index.date[latest])}({index.name(index.by[latest])} 于 "
             f"{_recorded(plan, index.moment[latest])} 登记),不能插到它之前"
         )
+    if change.action == "close" and not change.evidence:
+        raise Refused(
+            f"销号必须附佐证材料:请用 --evidence 写明材料(如文号、会议纪要),"
+            f"或用 --file 登记材料文件。措施 {measure.id} 未销号"
+        )
     fields = {
         "note": change.note.strip(),
         "evidence": change.evidence,

@@ -103,7 +103,7 @@ def test_progress_refusals(
 
 
 def test_progress_on_a_closed_item_is_refused(run: Callable[..., Result]) -> None:
-    ok(run("close", "4.1", "--date", "2023-10-20"))
+    ok(run("close", "4.1", "--evidence", "佐证材料", "--date", "2023-10-20"))
     result = run("progress", "4.1", "--note", "x", "--date", "2023-10-21")
     assert result.exit_code == 2 and "已销号" in result.stderr
 
@@ -203,7 +203,18 @@ def test_long_term_measures_fall_due_for_review(run: Callable[..., Result]) -> N
     assert item(run, "1.2", "2023-12-19")["review_due"] is False
     late = item(run, "1.2", "2023-12-20")
     assert late["review_due"] is True and late["next_review"] == "2023-12-19"
-    ok(run("close", "1.2", "--note", "长效机制已建立", "--date", "2023-11-01"))
+    ok(
+        run(
+            "close",
+            "1.2",
+            "--evidence",
+            "佐证材料",
+            "--note",
+            "长效机制已建立",
+            "--date",
+            "2023-11-01",
+        )
+    )
     closed = item(run, "1.2", "2024-01-15")
     assert (
         closed["state"] == "closed"
@@ -225,8 +236,8 @@ def test_review_only_overdue_still_exits_1(run: Callable[..., Result], tmp_path:
         tmp_path / "plan.yaml",
         SMALL_PLAN.replace("deadline: 长期坚持", "deadline: 长期坚持\n        review_every: 月"),
     )
-    ok(run("close", "1.1", "--plan", str(plan), "--date", "2023-09-25"))
-    ok(run("close", "2.1", "--plan", str(plan), "--date", "2023-09-25"))
+    ok(run("close", "1.1", "--evidence", "佐证材料", "--plan", str(plan), "--date", "2023-09-25"))
+    ok(run("close", "2.1", "--evidence", "佐证材料", "--plan", str(plan), "--date", "2023-09-25"))
     quiet = run("overdue", "--plan", str(plan), "--quiet", "--as-of", "2023-10-19")
     assert quiet.exit_code == 0 and quiet.stdout == ""
     result = run("overdue", "--plan", str(plan), "--as-of", "2023-10-20")
@@ -257,8 +268,8 @@ def test_review_cadence_only_for_ongoing_measures(
 
 def test_states(run: Callable[..., Result]) -> None:
     ok(run("progress", "4.1", "--note", "x", "--date", "2023-10-20"))
-    ok(run("close", "3.2", "--date", "2023-10-20"))
-    ok(run("close", "3.3", "--date", "2023-10-20"))
+    ok(run("close", "3.2", "--evidence", "佐证材料", "--date", "2023-10-20"))
+    ok(run("close", "3.3", "--evidence", "佐证材料", "--date", "2023-10-20"))
     ok(run("reopen", "3.3", "--reason", "反弹", "--date", "2023-11-01"))
 
     def ids(state: str) -> list[str]:
@@ -281,7 +292,7 @@ def test_log_shows_everything_oldest_first_and_backdating(
     ok(run("assign", "4.1", "--owner", "赵磊", "--by", "王芳"))
     at("2023-10-20T09:00:00+08:00")
     ok(
-        run("close", "1.5", "--date", "2023-09-28", "--by", "李明")
+        run("close", "1.5", "--evidence", "佐证材料", "--date", "2023-09-28", "--by", "李明")
     )  # signed off late, dated on time
     ok(run("progress", "4.1", "--note", "已公布投诉电话", "--by", "王芳"))
     entries = run("log", "--json").json()
@@ -315,7 +326,7 @@ def test_log_shows_everything_oldest_first_and_backdating(
 
 
 def test_status_by_department(run: Callable[..., Result]) -> None:
-    ok(run("close", "4.1", "--date", "2023-10-20"))
+    ok(run("close", "4.1", "--evidence", "佐证材料", "--date", "2023-10-20"))
     result = ok(run("status", "--by-department", "--as-of", "2023-11-15"))
     lines = result.stdout.splitlines()
     section = lines.index("按科室(一项措施计入其所列每个科室;落后的在前)")

@@ -68,7 +68,7 @@ def rectify(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
 
 
 def test_real_process_pipes_plain_text_and_exit_codes(isolated: Path) -> None:
-    closed = rectify("close", "1.5", "--date", "2023-09-28")
+    closed = rectify("close", "1.5", "--evidence", "佐证材料", "--date", "2023-09-28")
     assert closed.returncode == 0 and "已销号" in closed.stdout
     status = rectify("status", "--as-of", "2023-10-01")
     assert status.returncode == 0
@@ -77,7 +77,7 @@ def test_real_process_pipes_plain_text_and_exit_codes(isolated: Path) -> None:
     )
     late = rectify("overdue", "--as-of", "2023-10-01")
     assert late.returncode == 1 and "5.1" in late.stdout
-    bad = rectify("close", "9.9")
+    bad = rectify("close", "9.9", "--evidence", "佐证材料")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and "没有编号" in bad.stderr
 
 
@@ -96,8 +96,9 @@ def test_init_writes_a_plan_and_an_empty_ledger(tmp_path: Path, run: Callable[..
     assert ledger.read_text(encoding="utf-8").startswith("# rectify")
     assert "RECTIFY_PLAN" in result.stdout and "--plan" in result.stdout
     closed = run(
-        "close", "2.1", "--plan", str(plan), "--ledger", str(ledger), "--date", "2023-10-05"
-    )
+        "close", "2.1", "--evidence", "纪要", "--plan", str(plan), "--ledger", str(ledger),
+        "--date", "2023-10-05",
+    )  # fmt: skip
     assert closed.exit_code == 0
     again = run("init", str(target))
     assert again.exit_code == 2 and "未覆盖" in again.stderr
@@ -121,5 +122,5 @@ def test_a_console_that_cannot_print_chinese_gets_no_crash(isolated: Path) -> No
     status = rectify("status", "--as-of", "2023-10-01", env=ascii_only)
     assert status.returncode == 0 and "Traceback" not in status.stderr
     assert "0/21" in status.stdout
-    error = rectify("close", "9.9", env=ascii_only)
+    error = rectify("close", "9.9", "--evidence", "佐证材料", env=ascii_only)
     assert error.returncode == 2 and "Traceback" not in error.stderr and "9.9" in error.stderr

@@ -40,7 +40,7 @@ def test_by_defaults_to_rectify_user_and_date_to_today(
     run: Callable[..., Result], isolated: Path, at: Callable[[str], None]
 ) -> None:
     at("2023-10-08T10:15:00+08:00")
-    assert run("close", "1.5").exit_code == 0
+    assert run("close", "1.5", "--evidence", "佐证材料").exit_code == 0
     (e,) = events(isolated)
     assert e["by"] == "测试员" and e["date"] == "2023-10-08"
 
@@ -49,20 +49,20 @@ def test_today_is_in_the_plans_timezone(
     run: Callable[..., Result], isolated: Path, at: Callable[[str], None]
 ) -> None:
     at("2023-09-30T16:30:00+00:00")  # 00:30 on 1 October in Beijing
-    assert run("close", "1.5").exit_code == 0
+    assert run("close", "1.5", "--evidence", "佐证材料").exit_code == 0
     assert events(isolated)[0]["date"] == "2023-10-01"
 
 
 def test_full_width_id_is_the_same_id(run: Callable[..., Result], isolated: Path) -> None:
-    assert run("close", "３．２", "--date", "2023-10-05").exit_code == 0
-    assert run("close", "3。2", "--date", "2023-10-06").exit_code == 2
+    assert run("close", "３．２", "--evidence", "佐证材料", "--date", "2023-10-05").exit_code == 0
+    assert run("close", "3。2", "--evidence", "佐证材料", "--date", "2023-10-06").exit_code == 2
     assert [e["id"] for e in events(isolated)] == ["3.2"]
 
 
 def test_closing_twice_says_who_closed_it(run: Callable[..., Result], isolated: Path) -> None:
-    run("close", "3.2", "--by", "王五", "--date", "2023-10-05")
+    run("close", "3.2", "--evidence", "佐证材料", "--by", "王五", "--date", "2023-10-05")
     before = isolated.read_bytes()
-    result = run("close", "3.2", "--date", "2023-10-06")
+    result = run("close", "3.2", "--evidence", "佐证材料", "--date", "2023-10-06")
     assert result.exit_code == 2
     assert "措施 3.2 已于 2023-10-05 由 王五 销号" in result.stderr
     assert isolated.read_bytes() == before
@@ -71,12 +71,18 @@ def test_closing_twice_says_who_closed_it(run: Callable[..., Result], isolated: 
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (("close", "3.9"), "是否要找:3."),
-        (("close", "abc"), "没有编号为“abc”的措施"),
-        (("close", "3.2", "--date", "2099-01-01"), "晚于今天"),
-        (("close", "3.2", "--date", "2023-09-18"), "早于方案日期 2023-09-19"),
-        (("close", "3.2", "--date", "2023-02-30"), "--date 的日期“2023-02-30”无效"),
-        (("close", "3.2", "--by", "  "), "无法确定登记人"),
+        (("close", "3.9", "--evidence", "佐证材料"), "是否要找:3."),
+        (("close", "abc", "--evidence", "佐证材料"), "没有编号为“abc”的措施"),
+        (("close", "3.2", "--evidence", "佐证材料", "--date", "2099-01-01"), "晚于今天"),
+        (
+            ("close", "3.2", "--evidence", "佐证材料", "--date", "2023-09-18"),
+            "早于方案日期 2023-09-19",
+        ),
+        (
+            ("close", "3.2", "--evidence", "佐证材料", "--date", "2023-02-30"),
+            "--date 的日期“2023-02-30”无效",
+        ),
+        (("close", "3.2", "--evidence", "佐证材料", "--by", "  "), "无法确定登记人"),
         (("reopen", "3.2", "--reason", "反弹"), "尚未销号"),
         (("reopen", "3.2", "--reason", " "), "写明原因"),
     ],
@@ -94,12 +100,12 @@ def test_refusals_append_nothing(
 def test_reopen_keeps_history_and_item_can_close_again(
     run: Callable[..., Result], isolated: Path
 ) -> None:
-    assert run("close", "3.2", "--date", "2023-10-05").exit_code == 0
+    assert run("close", "3.2", "--evidence", "佐证材料", "--date", "2023-10-05").exit_code == 0
     assert run("reopen", "3.2", "--reason", "复查发现反弹", "--date", "2023-11-01").exit_code == 0
     listed = run("list", "--json", "--as-of", "2023-11-02").json()
     assert isinstance(listed, list)
     assert {i["id"]: i["state"] for i in listed}["3.2"] == "reopened"
-    assert run("close", "3.2", "--date", "2023-11-20").exit_code == 0
+    assert run("close", "3.2", "--evidence", "佐证材料", "--date", "2023-11-20").exit_code == 0
     assert [e["action"] for e in events(isolated)] == ["close", "reopen", "close"]
     shown = run("show", "3.2", "--json", "--as-of", "2023-11-10").json()
     assert isinstance(shown, dict)
@@ -110,7 +116,7 @@ def test_reopen_keeps_history_and_item_can_close_again(
 def test_an_event_cannot_be_dated_before_the_items_last_event(
     run: Callable[..., Result], isolated: Path
 ) -> None:
-    run("close", "3.2", "--date", "2023-10-05")
+    run("close", "3.2", "--evidence", "佐证材料", "--date", "2023-10-05")
     result = run("reopen", "3.2", "--reason", "反弹", "--date", "2023-10-01")
     assert result.exit_code == 2 and "早于措施 3.2 最近一条记录的日期 2023-10-05" in result.stderr
     assert len(read_ledger(isolated).entries()) == 1
@@ -120,7 +126,9 @@ def test_missing_ledger_folder_is_an_error_for_an_explicit_path(
     tmp_path: Path, run: Callable[..., Result]
 ) -> None:
     target = tmp_path / "无此文件夹" / "ledger.yaml"
-    result = run("close", "3.2", "--ledger", str(target), "--date", "2023-10-05")
+    result = run(
+        "close", "3.2", "--evidence", "佐证材料", "--ledger", str(target), "--date", "2023-10-05"
+    )
     assert result.exit_code == 2 and "不存在" in result.stderr
     assert not target.parent.exists()
 
@@ -133,7 +141,20 @@ def test_default_ledger_folder_is_created(
     monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "data home"))
     where = run("where").stdout
     assert "默认位置" in where and "尚不存在" in where
-    assert run("close", "3.2", "--date", "2023-10-05").exit_code == 0
+    assert run("close", "3.2", "--evidence", "佐证材料", "--date", "2023-10-05").exit_code == 0
     ledgers = list((tmp_path / "data home").rglob("ledger.yaml"))
     assert len(ledgers) == 1
     assert "已存在" in run("where").stdout
+
+
+def test_a_sign_off_needs_evidence(run: Callable[..., Result], isolated: Path) -> None:
+    """Real 销号 rests on 佐证材料: a sign-off without any is refused and nothing is written."""
+    result = run("close", "3.2", "--note", "已整改", "--date", "2023-10-05")
+    assert result.exit_code == 2
+    assert "销号必须附佐证材料" in result.stderr and "--evidence" in result.stderr
+    assert not isolated.exists()
+    blank = run("close", "3.2", "--evidence", "   ", "--date", "2023-10-05")
+    assert blank.exit_code == 2 and "销号必须附佐证材料" in blank.stderr
+    assert (
+        run("close", "3.2", "--evidence", "局发〔2023〕12号", "--date", "2023-10-05").exit_code == 0
+    )

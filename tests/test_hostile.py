@@ -206,23 +206,32 @@ CASES: dict[str, Case] = {
         where="ledger.yaml",
     ),
     # ---- commands
-    "future date": Case("晚于今天", args=("close", "1.1", "--date", "2999-01-01")),
-    "date before the plan": Case("早于方案日期", args=("close", "1.1", "--date", "2023-01-01")),
+    "future date": Case(
+        "晚于今天", args=("close", "1.1", "--evidence", "佐证材料", "--date", "2999-01-01")
+    ),
+    "date before the plan": Case(
+        "早于方案日期", args=("close", "1.1", "--evidence", "佐证材料", "--date", "2023-01-01")
+    ),
     "backdated before the last event": Case(
         "早于措施 1.1 最近一条记录",
         ledger=ledger(CHAINED_EVENT),
-        args=("close", "1.1", "--date", "2023-10-01"),
+        args=("close", "1.1", "--evidence", "佐证材料", "--date", "2023-10-01"),
     ),
-    "slashes in a date": Case("应写成 YYYY-MM-DD", args=("close", "1.1", "--date", "2023/10/05")),
+    "slashes in a date": Case(
+        "应写成 YYYY-MM-DD", args=("close", "1.1", "--evidence", "佐证材料", "--date", "2023/10/05")
+    ),
     "impossible --as-of": Case(
         "--as-of 的日期“2023-02-30”无效", args=("status", "--as-of", "2023-02-30")
     ),
-    "Cyrillic lookalike id": Case("没有编号为“З.1”的措施", args=("close", "З.1")),
+    "Cyrillic lookalike id": Case(
+        "没有编号为“З.1”的措施", args=("close", "З.1", "--evidence", "佐证材料")
+    ),
     "unknown problem": Case("方案中没有问题“十一”", args=("list", "--problem", "十一")),
     "unknown department": Case("方案中没有科室“财务科”", args=("list", "--dept", "财务科")),
     "evidence file missing": Case("不存在", args=("close", "1.1", "--file", "无此 文件.pdf")),
     "missing ledger folder": Case(
-        "不存在", args=("close", "1.1", "--ledger", "无此文件夹/ledger.yaml")
+        "不存在",
+        args=("close", "1.1", "--evidence", "佐证材料", "--ledger", "无此文件夹/ledger.yaml"),
     ),
     "ledger is a folder": Case("是一个文件夹", args=("status", "--ledger", ".")),
     "plan is a folder": Case("是一个文件夹", args=("status", "--plan", ".")),

@@ -272,13 +272,13 @@ def test_a_write_cut_at_any_byte_is_refused_then_repaired(tmp_path: Path, cut: s
 def test_cli_repair_and_check_name_the_torn_line(
     run: Callable[..., Result], isolated: Path
 ) -> None:
-    assert run("close", "3.2", "--date", "2023-10-05").exit_code == 0
+    assert run("close", "3.2", "--evidence", "佐证材料", "--date", "2023-10-05").exit_code == 0
     isolated.write_bytes(isolated.read_bytes() + b'{"recorded": "20')
     checked = run("check")
     assert checked.exit_code == 2
     assert f"{isolated}:4:1: 最后一行不完整" in checked.stderr
     assert run("status").exit_code == 2
-    assert run("close", "1.5", "--date", "2023-10-05").exit_code == 2
+    assert run("close", "1.5", "--evidence", "佐证材料", "--date", "2023-10-05").exit_code == 2
     repaired = run("repair")
     assert repaired.exit_code == 0 and "移入" in repaired.stdout
     backups = list(isolated.parent.glob("ledger.yaml.torn-*"))
@@ -300,7 +300,7 @@ def test_a_legacy_ledger_is_upgraded_only_when_asked(
 ) -> None:
     isolated.write_text(LEGACY, encoding="utf-8")
     assert run("status", "--json", "--as-of", "2023-10-10").json()["closed"] == 2  # readable as is
-    refused = run("close", "4.1", "--date", "2023-10-07")
+    refused = run("close", "4.1", "--evidence", "佐证材料", "--date", "2023-10-07")
     assert refused.exit_code == 2 and "rectify upgrade" in refused.stderr
     unchained = run("verify")
     assert unchained.exit_code == 2 and f"{isolated}:2:1: 记录没有哈希" in unchained.stderr
@@ -312,5 +312,5 @@ def test_a_legacy_ledger_is_upgraded_only_when_asked(
     assert backup.read_text(encoding="utf-8") == LEGACY
     assert run("verify").exit_code == 0
     assert run("status", "--json", "--as-of", "2023-10-10").json()["closed"] == 2
-    assert run("close", "4.1", "--date", "2023-10-07").exit_code == 0
+    assert run("close", "4.1", "--evidence", "佐证材料", "--date", "2023-10-07").exit_code == 0
     assert run("upgrade").stdout.startswith("账本")  # nothing left to do

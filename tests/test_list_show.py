@@ -42,7 +42,7 @@ def test_list_all_in_plan_order(run: Callable[..., Result]) -> None:
 def test_list_filters(
     run: Callable[..., Result], args: tuple[str, ...], expected: list[str]
 ) -> None:
-    run("close", "3.2", "--date", "2023-10-05")
+    run("close", "3.2", "--evidence", "佐证材料", "--date", "2023-10-05")
     assert ids(run("list", "--json", *args)) == expected
 
 

@@ -9,7 +9,7 @@ from .conftest import Result
 
 
 def test_overdue_groups_oldest_first_with_exit_1(run: Callable[..., Result]) -> None:
-    run("close", "5.1", "--date", "2023-10-09")
+    run("close", "5.1", "--evidence", "佐证材料", "--date", "2023-10-09")
     result = run("overdue", "--json", "--as-of", "2024-01-10")
     assert result.exit_code == 1
     items: Any = result.json()

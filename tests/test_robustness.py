@@ -126,7 +126,18 @@ def test_racing_sign_offs_of_one_item_one_wins_and_other_items_all_land(
     go = tmp_path / "go"
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", RACER, str(go), "close", mid, "--date", "2023-10-05"],
+            [
+                sys.executable,
+                "-c",
+                RACER,
+                str(go),
+                "close",
+                mid,
+                "--evidence",
+                "纪要",
+                "--date",
+                "2023-10-05",
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )

@@ -15,7 +15,7 @@ def close_some(run: Callable[..., Result]) -> None:
         ("3.2", "2023-10-05"),
         ("4.1", "2023-10-20"),
     ):
-        assert run("close", mid, "--date", day).exit_code == 0
+        assert run("close", mid, "--evidence", "纪要", "--date", day).exit_code == 0
 
 
 def test_status_json_counts_strictly(run: Callable[..., Result]) -> None:
