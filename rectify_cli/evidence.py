@@ -29,9 +29,14 @@ def _stored(path: Path, base: Path) -> str:
 
 def evidence_file(path: Path, base: Path) -> Evidence:
     """Return evidence for the file at PATH as it is now; BASE is the ledger's folder."""
-    if not path.is_file():
-        what = "是一个文件夹" if path.is_dir() else "不存在"
-        raise Refused(f"佐证材料文件 {path} {what},未登记任何内容")
+    from .errors import FileProblem
+    from .storage import regular
+
+    try:
+        if not regular(path, "佐证材料"):
+            raise Refused(f"佐证材料文件 {path} 不存在,未登记任何内容")
+    except FileProblem as exc:
+        raise Refused(f"{exc.message},未登记任何内容") from None
     try:
         return Evidence(path=_stored(path, base), size=path.stat().st_size, sha256=_sha256(path))
     except OSError as exc:

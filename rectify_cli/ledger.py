@@ -243,14 +243,11 @@ def read_bytes(path: Path, *, locked: bool = False) -> bytes | None:
     a newline is therefore read once more under the lock, once the writer is done; if
     it still ends so, the line really was torn.
     """
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+    from .storage import read_regular
+
+    raw = read_regular(path, "账本")
+    if raw is None:
         return None
-    except IsADirectoryError:
-        raise FileProblem(f"{path}: 是一个文件夹,不是账本文件") from None
-    except OSError as exc:
-        raise FileProblem(f"{path}: 无法读取账本({exc.strerror})") from None
     if raw and not raw.endswith(b"\n") and not locked:
         try:
             with locked_ledger(path):

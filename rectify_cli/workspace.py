@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import core
-from .errors import DataInvalid, Diagnostic, Refused
+from .errors import DataInvalid, Diagnostic, FileProblem, Refused
 
 if TYPE_CHECKING:
     from .events import Event
@@ -86,6 +86,23 @@ class Files:
 
         return cls(*pick(plan, PLAN_ENV, embedded_plan), *pick(ledger, LEDGER_ENV, default_ledger))
 
+    def existing_ledger(self) -> Path:
+        """Return the ledger's path; one named by option or environment must exist.
+
+        Only the default ledger may be absent, meaning nothing is recorded yet: a typo in
+        a cron job's RECTIFY_LEDGER must not read as an empty ledger.
+        """
+        missing = self.missing_ledger()
+        if missing:
+            raise FileProblem(f"{self.ledger}: {missing}")
+        return self.ledger
+
+    def missing_ledger(self) -> str:
+        """Say why a ledger named by option or environment is missing, or return ""."""
+        if self.ledger_source == DEFAULT or self.ledger.exists():
+            return ""
+        return f"账本不存在(路径来自{self.ledger_source});请检查路径,新建账本请运行 rectify init 文件夹"
+
 
 def parse_date(text: str, option: str) -> date:
     """Parse a YYYY-MM-DD date typed by a user for OPTION."""
@@ -139,7 +156,7 @@ class Workspace:
         """Return the ledger's index (through the cache), checked to name only the plan's measures."""
         from .ledger import read_ledger
 
-        book = read_ledger(self.files.ledger, self.cache)
+        book = read_ledger(self.files.existing_ledger(), self.cache)
         _raise(unknown_measures(self.plan, book))
         return book
 
@@ -201,7 +218,7 @@ class Workspace:
             return core.judge(self.plan, book.index, measure, request, change)
 
         entry = append(
-            self.files.ledger,
+            self.files.existing_ledger(),
             build,
             create_folder=self.files.ledger_source == DEFAULT,
             cache=self.cache,
@@ -214,7 +231,7 @@ class Workspace:
         """Read the ledger itself, once, never a cache; refuse it unless its chain verifies."""
         from .ledger import read_whole
 
-        book, entries, chain = read_whole(self.files.ledger)
+        book, entries, chain = read_whole(self.files.existing_ledger())
         _raise(list(chain.problems))
         _raise(unknown_measures(self.plan, book))
         return book, entries, chain
@@ -233,6 +250,9 @@ class Workspace:
         """Run every check on the plan and the ledger files themselves; return all problems."""
         from .checks import run_checks
 
+        missing = self.files.missing_ledger()
+        if missing:
+            return [Diagnostic(self.files.ledger, 1, 1, missing)]
         return run_checks(self.files.plan, self.files.ledger)
 
 

@@ -78,14 +78,11 @@ class Located:
 
 def read_text(path: Path) -> str:
     """Return the UTF-8 text of PATH (a BOM is allowed), or raise a located error."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise FileProblem(f"{path}: 文件不存在") from None
-    except IsADirectoryError:
-        raise FileProblem(f"{path}: 是一个文件夹,不是文件") from None
-    except OSError as exc:
-        raise FileProblem(f"{path}: 无法读取({exc.strerror})") from None
+    from .storage import read_regular
+
+    raw = read_regular(path, "计划")
+    if raw is None:
+        raise FileProblem(f"{path}: 文件不存在")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

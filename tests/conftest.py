@@ -35,6 +35,7 @@ if not _editable():
 
 from rectify_cli import workspace  # noqa: E402
 from rectify_cli.cli import app  # noqa: E402
+from rectify_cli.ledger import create_empty  # noqa: E402
 
 INSTALLED_FROM_CHECKOUT = _editable()
 
@@ -53,14 +54,18 @@ class Result:
 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point the ledger into tmp_path, fix the user, and keep the real plan as default."""
-    ledger = tmp_path / "ledger.yaml"
-    monkeypatch.setenv("RECTIFY_LEDGER", str(ledger))
+    """Put the default ledger and the caches in tmp_path, fix the user, keep the real plan.
+
+    Return the default ledger's path: like a clerk's, it need not exist before the
+    first sign-off (a ledger named by --ledger or RECTIFY_LEDGER must).
+    """
+    for home in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "LOCALAPPDATA"):  # Linux, Windows
+        monkeypatch.setenv(home, str(tmp_path / "home"))
     monkeypatch.setenv("RECTIFY_USER", "测试员")
-    monkeypatch.delenv("RECTIFY_PLAN", raising=False)
-    monkeypatch.delenv("RECTIFY_DEBUG", raising=False)
-    for cache_home in ("XDG_CACHE_HOME", "LOCALAPPDATA"):  # Linux, Windows
-        monkeypatch.setenv(cache_home, str(tmp_path / "cache"))
+    for name in ("RECTIFY_LEDGER", "RECTIFY_PLAN", "RECTIFY_DEBUG"):
+        monkeypatch.delenv(name, raising=False)
+    ledger = workspace.default_ledger()
+    ledger.parent.mkdir(parents=True, exist_ok=True)
     return ledger
 
 
@@ -95,6 +100,7 @@ def recorded(folder: Path, steps: list[tuple[str, tuple[str, ...]]]) -> Path:
     FOLDER's files (the ledger names evidence files relative to its own folder).
     """
     ledger = folder / "ledger.yaml"
+    create_empty(ledger)
     env = {"RECTIFY_LEDGER": str(ledger), "RECTIFY_USER": "测试员", "RECTIFY_PLAN": None,
            "RECTIFY_DEBUG": None, "XDG_CACHE_HOME": str(folder.parent / f"{folder.name}-cache"),
            "LOCALAPPDATA": str(folder.parent / f"{folder.name}-cache")}  # fmt: skip

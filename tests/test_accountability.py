@@ -162,7 +162,7 @@ def test_extension_refusals(
 def test_evidence_file_is_recorded_and_checked(
     run: Callable[..., Result], isolated: Path, tmp_path: Path
 ) -> None:
-    proof = tmp_path / "会议 纪要.pdf"
+    proof = isolated.parent / "会议 纪要.pdf"
     proof.write_bytes(b"%PDF minutes")
     ok(
         run(

@@ -136,7 +136,7 @@ def test_missing_ledger_folder_is_an_error_for_an_explicit_path(
 def test_default_ledger_folder_is_created(
     tmp_path: Path, run: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("RECTIFY_LEDGER")
+    monkeypatch.delenv("RECTIFY_LEDGER", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data home"))
     monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "data home"))
     where = run("where").stdout

@@ -248,8 +248,7 @@ def test_bad_input(
     monkeypatch.chdir(folder)
     plan, book = folder / "plan.yaml", folder / "ledger.yaml"
     plan.write_bytes(case.plan)
-    if case.ledger is not None:
-        book.write_bytes(case.ledger)
+    book.write_bytes(HEADER.encode() if case.ledger is None else case.ledger)
     before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
     args = list(case.args)
     if "--plan" not in args:

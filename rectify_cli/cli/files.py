@@ -47,7 +47,7 @@ def verify(*, given: Given) -> None:
     """
     from ..ledger import verify as check_chain
 
-    path = given.files.ledger
+    path = given.files.existing_ledger()
     result = check_chain(path)
     if given.json:
         typer.echo(schema.to_json(schema.verification(path, result)))
@@ -73,7 +73,7 @@ def repair(*, given: Given) -> None:
     """
     from ..ledger import repair as move_torn
 
-    path = given.files.ledger
+    path = given.files.existing_ledger()
     done = move_torn(path, clock())
     if done.backup is None:
         typer.echo(f"账本 {path} 完整,无需修复。")
@@ -92,7 +92,7 @@ def upgrade(*, given: Given) -> None:
     """
     from ..ledger import upgrade as add_chain
 
-    done = add_chain(given.files.ledger, clock())
+    done = add_chain(given.files.existing_ledger(), clock())
     said = f"已为 {done.events} 条记录加链;原账本保存为 {done.backup}。"
     typer.echo(said if done.backup else f"账本 {given.files.ledger} 的记录都已加链,无需升级。")
 
