@@ -394,6 +394,12 @@ def judge(plan: Plan, index: Index, measure: Measure, request: Request, change: 
     from .events import Event
 
     _RULES[change.action](plan, index, measure, request, change)
+    last_moment = max(index.moment, default=0)
+    if request.now.timestamp() < last_moment:
+        raise Refused(
+            f"本机时钟有误:现在是 {request.now:%Y-%m-%d %H:%M},而账本最近一条记录登记于 "
+            f"{_recorded(plan, last_moment)},比现在还晚。请先校正电脑的日期和时间;未做任何改动"
+        )
     today = request.now.date()
     if request.on > today:
         raise Refused(f"日期 {request.on} 晚于今天 {today},不能登记未来的事")

@@ -205,16 +205,16 @@ class Workspace:
         from .ledger import append
 
         measure = self.plan.measure(measure_id)
-        now = self.now()
-        request = core.Request(
-            by=current_user(by), now=now, on=parse_date(on, "--date") if on else now.date()
-        )
+        who, day = current_user(by), parse_date(on, "--date") if on else None
         texts = [Evidence(text=e.strip()) for e in evidence or () if e.strip()]
         stored = [evidence_file(f, self.files.ledger.parent) for f in files or ()]
         change = replace(change, evidence=(*texts, *stored))
 
         def build(book: Ledger) -> Event:
+            """Judge the change on the ledger as it is under the lock, at the time it is held."""
             _raise(unknown_measures(self.plan, book))
+            now = self.now()
+            request = core.Request(by=who, now=now, on=day or now.date())
             return core.judge(self.plan, book.index, measure, request, change)
 
         entry = append(

@@ -158,3 +158,19 @@ def test_a_sign_off_needs_evidence(run: Callable[..., Result], isolated: Path) -
     assert (
         run("close", "3.2", "--evidence", "局发〔2023〕12号", "--date", "2023-10-05").exit_code == 0
     )
+
+
+def test_a_clock_that_went_back_cannot_record(
+    run: Callable[..., Result], at: Callable[[str], None], isolated: Path
+) -> None:
+    """A record may not claim to be written before the latest one: the machine's clock is wrong."""
+    at("2023-10-10T09:00:00+08:00")
+    assert run("close", "3.2", "--evidence", "纪要", "--date", "2023-10-05").exit_code == 0
+    before = isolated.read_bytes()
+    at("2023-10-09T17:00:00+08:00")
+    result = run("assign", "1.1", "--owner", "王芳")
+    assert result.exit_code == 2
+    assert "本机时钟有误" in result.stderr and "2023-10-10 09:00" in result.stderr
+    assert isolated.read_bytes() == before
+    at("2023-10-10T09:00:00+08:00")  # the same second is not earlier
+    assert run("assign", "1.1", "--owner", "王芳").exit_code == 0
