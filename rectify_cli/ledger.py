@@ -20,7 +20,16 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import Busy, DataInvalid, Diagnostic, FileProblem, LedgerTorn, Refused, undecodable
+from .errors import (
+    Busy,
+    DataInvalid,
+    Diagnostic,
+    FileProblem,
+    LedgerTorn,
+    RectifyError,
+    Refused,
+    undecodable,
+)
 from .index import Index
 
 if TYPE_CHECKING:
@@ -405,10 +414,22 @@ def create_empty(path: Path) -> None:
 
 @dataclass(frozen=True)
 class Repair:
-    """What `repair` did: where the torn bytes went, or nothing."""
+    """What `repair` did: where the torn bytes went, that it only added a newline, or nothing."""
 
     backup: Path | None
     size: int
+    newline_added: bool = False
+
+
+def _whole_event(path: Path, fragment: bytes, line: int) -> bool:
+    """Tell whether FRAGMENT, the last line of PATH without its newline, is a complete event
+    whose hash matches its content: a write cut just before the newline."""
+    try:
+        ((_, _, event),) = parse_entries(path, fragment + b"\n", first_line=line)
+        content = _parse_line(fragment.decode("utf-8"))
+        return event.hash is not None and digest(content) == event.hash
+    except (RectifyError, ValueError, TypeError):
+        return False
 
 
 def repair(path: Path, now: datetime) -> Repair:
@@ -421,6 +442,15 @@ def repair(path: Path, now: datetime) -> Repair:
         if not raw or raw.endswith(b"\n"):
             return Repair(None, 0)
         keep = raw.rfind(b"\n") + 1
+        if _whole_event(path, raw[keep:], raw.count(b"\n") + 1):
+            try:
+                with path.open("ab") as f:
+                    f.write(b"\n")
+                    f.flush()
+                    os.fsync(f.fileno())
+            except OSError as exc:
+                raise FileProblem(f"{path}: 修复失败({exc.strerror}),账本未改动") from None
+            return Repair(None, 0, newline_added=True)
         backup = path.with_name(f"{path.name}.torn-{now:%Y%m%dT%H%M%S}")
         try:
             with backup.open("xb") as f:

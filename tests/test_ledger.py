@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from rectify_cli.errors import DataInvalid, LedgerTorn, Refused
 from rectify_cli.events import Event, Evidence
-from rectify_cli.ledger import HEADER, append, read_ledger, repair, verify
+from rectify_cli.ledger import HEADER, Repair, append, read_ledger, repair, verify
 
 from .conftest import Result
 
@@ -262,11 +262,31 @@ def test_a_write_cut_at_any_byte_is_refused_then_repaired(tmp_path: Path, cut: s
         add(path, event("4.1", day=8))
     assert path.read_bytes() == whole[:end]  # nothing appended after a torn line
     done = repair(path, datetime(2023, 10, 8, tzinfo=CST))
-    assert done.backup is not None and done.backup.read_bytes() == whole[last:end]
-    assert path.read_bytes() == whole[:last]
-    assert [e.event.id for e in read_ledger(path).entries()] == ["1.1", "2.1"]
+    if cut == "all but the newline":  # a whole, hash-valid event: it gets its newline back
+        assert done.newline_added and done.backup is None
+        assert path.read_bytes() == whole
+        assert [e.event.id for e in read_ledger(path).entries()] == ["1.1", "2.1", "3.1"]
+    else:
+        assert done.backup is not None and done.backup.read_bytes() == whole[last:end]
+        assert path.read_bytes() == whole[:last]
+        assert [e.event.id for e in read_ledger(path).entries()] == ["1.1", "2.1"]
     assert verify(path).problems == ()
-    assert repair(path, datetime(2023, 10, 8, tzinfo=CST)).backup is None
+    assert repair(path, datetime(2023, 10, 8, tzinfo=CST)) == Repair(None, 0)
+
+
+def test_a_whole_last_line_whose_hash_does_not_match_is_moved_aside(tmp_path: Path) -> None:
+    """Only a hash-valid event is completed: an edited one missing its newline is torn."""
+    path = tmp_path / "ledger.yaml"
+    for day in (5, 6):
+        add(path, event(f"{day - 4}.1", day=day))
+    whole = path.read_bytes()
+    last = whole.rstrip(b"\n").rfind(b"\n") + 1
+    edited = whole[:last] + whole[last:-1].replace("张三".encode(), "局长".encode())
+    assert edited != whole[:-1]
+    path.write_bytes(edited)
+    done = repair(path, datetime(2023, 10, 8, tzinfo=CST))
+    assert not done.newline_added and done.backup is not None
+    assert path.read_bytes() == whole[:last]
 
 
 def test_cli_repair_and_check_name_the_torn_line(

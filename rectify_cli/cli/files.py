@@ -75,7 +75,11 @@ def repair(*, given: Given) -> None:
 
     path = given.files.existing_ledger()
     done = move_torn(path, clock())
-    if done.backup is None:
+    if done.newline_added:
+        typer.echo(
+            f"账本 {path} 的最后一行是完整的记录(哈希相符),只缺换行符:已补上换行,未移走任何内容。"
+        )
+    elif done.backup is None:
         typer.echo(f"账本 {path} 完整,无需修复。")
     else:
         typer.echo(f"已将残缺的最后一行({done.size} 字节)移入 {done.backup};完整记录全部保留。")
