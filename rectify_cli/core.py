@@ -191,7 +191,7 @@ def audit_log(
     """Return the rows of the events to show in the audit log, in the order they were recorded."""
     m = index
     start = since.toordinal() if since else 0
-    who = m.code_of(by) if by is not None else None
+    who = m.code_of(same_name(by)) if by is not None else None
     chosen = [
         i
         for i in (m.rows_of(mid) if mid is not None else range(len(m)))
@@ -389,10 +389,56 @@ def current(plan: Plan, index: Index, measure: Measure) -> Item:
     return _item(plan, measure, index, index.latest, index.extensions, date.max)
 
 
+_CONTROL = "".join(map(chr, [*range(0x20), 0x7F, *range(0x80, 0xA0)]))
+_BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_INVISIBLE = "\u200b\u200c\u200d\u200e\u200f\u2060\u061c\ufeff"
+
+
+def same_name(name: str) -> str:
+    """Return NAME as rectify stores a person: trimmed, in Unicode NFC, so that one person
+    typed on two keyboards is one name."""
+    import unicodedata
+
+    return unicodedata.normalize("NFC", name.strip())
+
+
+def untruthful(text: str, *, name: bool = False, lines: bool = False) -> str | None:
+    """Return the first character of TEXT that cannot be shown as what it is, or None.
+
+    Control characters (a newline only where LINES are allowed), lone surrogates (bytes
+    that were not UTF-8), bidirectional overrides and isolates; in a NAME also characters
+    of no width, which would make 王芳 and 王芳+U+200B two people.
+    """
+    refused = _CONTROL.replace("\n", "") if lines else _CONTROL
+    for char in text:
+        if (
+            char in refused
+            or char in _BIDI
+            or "\ud800" <= char <= "\udfff"
+            or (name and char in _INVISIBLE)
+        ):
+            return char
+    return None
+
+
+def _truthful(label: str, text: str | None, *, name: bool = False, lines: bool = False) -> None:
+    char = untruthful(text or "", name=name, lines=lines)
+    if char is not None:
+        raise Refused(
+            f"{label}中含有不能如实显示的字符 U+{ord(char):04X},请删去后重试;未做任何改动"
+        )
+
+
 def judge(plan: Plan, index: Index, measure: Measure, request: Request, change: Change) -> Event:
     """Return the event CHANGE makes of MEASURE, or raise Refused if the rules forbid it."""
     from .events import Event
 
+    _truthful("登记人(--by)", request.by, name=True)
+    _truthful("责任人(--owner)", change.owner, name=True)
+    _truthful("批准人(--approved-by)", change.approved_by, name=True)
+    _truthful("说明", change.note, lines=True)
+    for proof in change.evidence:
+        _truthful("佐证材料", proof.text or proof.path)
     _RULES[change.action](plan, index, measure, request, change)
     last_moment = max(index.moment, default=0)
     if request.now.timestamp() < last_moment:
@@ -420,11 +466,11 @@ def judge(plan: Plan, index: Index, measure: Measure, request: Request, change: 
     fields = {
         "note": change.note.strip(),
         "evidence": change.evidence,
-        "owner": change.owner.strip() if change.owner else None,
+        "owner": same_name(change.owner) if change.owner else None,
         "percent": change.percent,
         "eta": change.eta,
         "to": change.to,
-        "approved_by": change.approved_by,
+        "approved_by": same_name(change.approved_by) if change.approved_by else None,
     }
     return Event.model_validate(
         {
@@ -460,7 +506,7 @@ def _reopen(plan: Plan, index: Index, measure: Measure, request: Request, change
 
 
 def _assign(plan: Plan, index: Index, measure: Measure, request: Request, change: Change) -> None:
-    owner = (change.owner or "").strip()
+    owner = same_name(change.owner or "")
     if not owner:
         raise Refused("责任人不能为空,请用 --owner 姓名")
     if current(plan, index, measure).owner == owner:

@@ -126,7 +126,7 @@ def current_user(by: str | None) -> str:
             name = ""
     if not name or not name.strip():
         raise Refused(f"无法确定登记人,请用 --by 姓名 或设置环境变量 {USER_ENV}")
-    return name.strip()
+    return core.same_name(name)
 
 
 @dataclass(frozen=True)

@@ -174,3 +174,42 @@ def test_a_clock_that_went_back_cannot_record(
     assert isolated.read_bytes() == before
     at("2023-10-10T09:00:00+08:00")  # the same second is not earlier
     assert run("assign", "1.1", "--owner", "王芳").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (("close", "3.2", "--evidence", "纪要", "--note", "已整改\x1b[31m"), "U+001B"),
+        (("close", "3.2", "--evidence", "纪要\x7f"), "U+007F"),
+        (("close", "3.2", "--evidence", "纪要", "--note", "已整改\x85"), "U+0085"),
+        (("close", "3.2", "--evidence", "纪要", "--note", "已整改\t完成"), "U+0009"),
+        (("close", "3.2", "--evidence", "纪要", "--by", "王芳\u200b"), "U+200B"),
+        (("assign", "3.2", "--owner", "\u202e芳王"), "U+202E"),
+        (("assign", "3.2", "--owner", "王\u2066芳"), "U+2066"),
+        (("close", "3.2", "--evidence", "纪要", "--note", "字节\udcff"), "U+DCFF"),
+        (
+            ("extend", "7.1", "--to", "2023-12-31", "--reason", "x", "--approved-by", "李\ufeff"),
+            "U+FEFF",
+        ),
+    ],
+)
+def test_text_that_cannot_be_shown_truthfully_is_refused(
+    run: Callable[..., Result], isolated: Path, args: tuple[str, ...], code: str
+) -> None:
+    result = run(*args, "--date", "2023-10-05")
+    assert result.exit_code == 2
+    assert "不能如实显示的字符" in result.stderr and code in result.stderr
+    assert not isolated.exists()
+
+
+def test_a_note_may_have_lines_and_a_name_is_one_person(
+    run: Callable[..., Result], isolated: Path
+) -> None:
+    note = "已整改。\n下一步:常态化检查"
+    ok = run("close", "3.2", "--evidence", "纪要", "--note", note, "--by", "Jose\u0301")
+    assert ok.exit_code == 0
+    (entry,) = run("log", "--json").json()
+    assert entry["note"] == note and entry["by"] == "Jos\u00e9"  # stored in NFC
+    assert len(run("log", "--by", "Jose\u0301", "--json").json()) == 1
+    assert run("assign", "3.2", "--owner", "Jose\u0301").exit_code == 0
+    assert [i["id"] for i in run("list", "--owner", "Jos\u00e9", "--json").json()] == ["3.2"]
