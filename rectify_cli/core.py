@@ -49,6 +49,7 @@ class Item:
     original_due: date | None = None
     due: date | None = None  # after extensions
     extensions: int = 0
+    late_extension: bool = False  # an extension recorded after the due date it replaced
     owner: str | None = None
     closed_on: date | None = None
     closed_by: str | None = None
@@ -90,11 +91,8 @@ def replay(plan: Plan, index: Index, as_of: date) -> list[Item]:
     Only events that take effect on or before AS_OF count; they apply in the order of
     their effective date, then the time they were recorded, then their line.
     """
-    if as_of.toordinal() >= index.max_date:
-        latest, extensions = index.latest, index.extensions
-    else:
-        latest, extensions = _latest_until(index, as_of)
-    return [_item(plan, measure, index, latest, extensions, as_of) for measure in plan.measures]
+    latest = index.latest if as_of.toordinal() >= index.max_date else _latest_until(index, as_of)
+    return [_item(plan, measure, index, latest, as_of) for measure in plan.measures]
 
 
 def _item(
@@ -102,7 +100,6 @@ def _item(
     measure: Measure,
     m: Index,
     latest: dict[tuple[int, int], int],
-    extensions: dict[int, int],
     as_of: date,
 ) -> Item:
     code = m.code_of(measure.id)
@@ -120,7 +117,7 @@ def _item(
         return date.fromordinal(m.date[i])
 
     closing, reopening, progress = (latest.get((a, code)) for a in (_CLOSE, _REOPEN, _PROGRESS))
-    extension, assignment, review = (latest.get((a, code)) for a in (_EXTEND, _ASSIGN, _REVIEW))
+    assignment, review = (latest.get((a, code)) for a in (_ASSIGN, _REVIEW))
     state: State = "not_started"
     if closing is not None and (reopening is None or m.key(closing) > m.key(reopening)):
         state = "closed"
@@ -128,6 +125,12 @@ def _item(
         state = "reopened"
     elif progress is not None:
         state = "in_progress"
+    due, late_extension, extended = original, False, 0
+    cutoff = as_of.toordinal()
+    for row in sorted((r for r in m.extensions.get(code, ()) if m.date[r] <= cutoff), key=m.key):
+        if due is not None and _day_recorded(plan, m.moment[row]) > due:
+            late_extension = True
+        due, extended = date.fromordinal(m.until[row]), extended + 1
     reviewed = max((i for i in (closing, review) if i is not None), key=m.key, default=None)
     last_review = day(reviewed) if reviewed is not None else None
     return Item(
@@ -135,8 +138,9 @@ def _item(
         as_of,
         state=state,
         original_due=original,
-        due=date.fromordinal(m.until[extension]) if extension is not None else original,
-        extensions=extensions.get(code, 0),
+        due=due,
+        extensions=extended,
+        late_extension=late_extension,
         owner=m.name(m.owner[assignment]) if assignment is not None else None,
         closed_on=day(closing) if state == "closed" and closing is not None else None,
         closed_by=m.name(m.by[closing]) if state == "closed" and closing is not None else None,
@@ -157,8 +161,15 @@ def _next_review(measure: Measure, plan_date: date, last: date | None) -> date |
     return None if months is None else add_months(last or plan_date, months)
 
 
-def _latest_until(m: Index, as_of: date) -> tuple[dict[tuple[int, int], int], dict[int, int]]:
-    """Return what `Index.latest` and `Index.extensions` were when only events up to AS_OF counted.
+def _day_recorded(plan: Plan, moment: int) -> date:
+    """Return the day, in the plan's timezone, of a moment something was recorded."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.fromtimestamp(moment, ZoneInfo(plan.plan.timezone)).date()
+
+
+def _latest_until(m: Index, as_of: date) -> dict[tuple[int, int], int]:
+    """Return what `Index.latest` was when only events up to AS_OF counted.
 
     A measure whose last event is in effect already is as it is; only the others are
     replayed, from their own events.
@@ -166,16 +177,13 @@ def _latest_until(m: Index, as_of: date) -> tuple[dict[tuple[int, int], int], di
     cutoff = as_of.toordinal()
     stale = {code for (action, code), i in m.latest.items() if action == ANY and m.date[i] > cutoff}
     latest = {slot: i for slot, i in m.latest.items() if slot[1] not in stale}
-    extensions = {code: n for code, n in m.extensions.items() if code not in stale}
     for i, code in enumerate(m.id):
         if code not in stale or m.date[i] > cutoff:
             continue
         for slot in ((ANY, code), (m.action[i], code)):
             if slot not in latest or m.key(i) > m.key(latest[slot]):
                 latest[slot] = i
-        if m.action[i] == _EXTEND:
-            extensions[code] = extensions.get(code, 0) + 1
-    return latest, extensions
+    return latest
 
 
 def history(index: Index, mid: str | None = None, as_of: date | None = None) -> list[int]:
@@ -386,7 +394,7 @@ def _recorded(plan: Plan, moment: int) -> str:
 
 def current(plan: Plan, index: Index, measure: Measure) -> Item:
     """Return MEASURE with every event counted, whatever its date."""
-    return _item(plan, measure, index, index.latest, index.extensions, date.max)
+    return _item(plan, measure, index, index.latest, date.max)
 
 
 _CONTROL = "".join(map(chr, [*range(0x20), 0x7F, *range(0x80, 0xA0)]))
@@ -531,6 +539,8 @@ def _extend(plan: Plan, index: Index, measure: Measure, request: Request, change
         raise Refused(f"措施 {measure.id} 的整改时限是“{measure.deadline}”,没有到期日,不能延期")
     if not change.note.strip():
         raise Refused("延期必须用 --reason 写明原因")
+    if not (change.approved_by or "").strip():
+        raise Refused("延期必须经过批准:请用 --approved-by 写明批准人")
     item = current(plan, index, measure)
     if item.closed:
         raise Refused(f"措施 {measure.id} 已销号,无需延期")

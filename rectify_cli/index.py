@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from .actions import Action
     from .events import Event
 
-FORMAT = 4
+FORMAT = 5
 ANY = -1  # the action slot of `Index.latest` that counts every action
 
 Value = int | str | None
@@ -64,7 +64,7 @@ class Index:
     percent: array[int] = _fact("b", lambda line, offset, e: -1 if e.percent is None else e.percent)
     names: list[str] = field(default_factory=list)
     latest: dict[tuple[int, int], int] = field(default_factory=dict)  # (action, measure) -> row
-    extensions: dict[int, int] = field(default_factory=dict)  # measure -> extensions
+    extensions: dict[int, list[int]] = field(default_factory=dict)  # measure -> extend rows
     max_date: int = 0
     _codes: dict[str, int] = field(init=False, repr=False)
 
@@ -104,7 +104,7 @@ class Index:
             if best is None or self.key(row) > self.key(best):
                 self.latest[slot] = row
         if ACTIONS[action] == "extend":
-            self.extensions[code] = self.extensions.get(code, 0) + 1
+            self.extensions.setdefault(code, []).append(row)
         self.max_date = max(self.max_date, self.date[row])
 
     def facts(self, row: int) -> tuple[Value, ...]:
@@ -124,7 +124,8 @@ class Index:
         copied = Index(names=list(self.names), max_date=self.max_date)
         for c in COLUMNS:
             setattr(copied, c.name, array(c.typecode, getattr(self, c.name)))
-        copied.latest, copied.extensions = dict(self.latest), dict(self.extensions)
+        copied.latest = dict(self.latest)
+        copied.extensions = {code: list(rows) for code, rows in self.extensions.items()}
         return copied
 
     def key(self, row: int) -> tuple[int, int, int]:
@@ -208,7 +209,7 @@ def save_index(
     header = _header(path, ident, version) | {
         "names": index.names,
         "latest": [[a, c, i] for (a, c), i in index.latest.items()],
-        "extensions": [[c, n] for c, n in index.extensions.items()],
+        "extensions": [[c, rows] for c, rows in index.extensions.items()],
         "max_date": index.max_date,
         "rows": len(index),
         "extra": extra,
@@ -242,7 +243,7 @@ def load_index(
         if position != len(data) or any(len(c) != header["rows"] for c in _arrays(index)):
             return None
         index.latest = {(a, c): i for a, c, i in header["latest"]}
-        index.extensions = {c: n for c, n in header["extensions"]}
+        index.extensions = {c: list(rows) for c, rows in header["extensions"]}
         return index, dict(header["extra"])
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -382,6 +382,7 @@ class TextFormatter:
         due = f"到期日:{item.due or '无固定期限'}"
         if item.extensions:
             due += f";原定 {item.original_due},已延期 {item.extensions} 次"
+            due += ",逾期后才延期" if item.late_extension else ""
         state = STATE_LABELS[item.state]
         headline = f"{state_text(item)}(状态:{state})" if item.overdue else state_text(item)
         lines = [
@@ -435,6 +436,8 @@ def due_text(item: Item) -> str:
     """Return when an item is due: a date (marked if extended), or its ongoing deadline."""
     if item.due is None:
         return item.measure.deadline
+    if item.late_extension:
+        return f"{item.due}(逾期后延)"
     return f"{item.due}(延)" if item.extensions else item.due.isoformat()
 
 

@@ -216,7 +216,8 @@ def remarks(detail: Detail) -> str:
     item = detail.item
     notes = []
     if item.extensions:
-        notes.append(f"已延期 {item.extensions} 次,原定 {item.original_due}")
+        late = ",逾期后延期" if item.late_extension else ""
+        notes.append(f"已延期 {item.extensions} 次,原定 {item.original_due}{late}")
     if item.state == "reopened" and detail.reopened:
         notes.append(f"{detail.reopened.event.date} 反弹:{detail.reopened.event.note}")
     if item.next_review:
@@ -370,6 +371,7 @@ def _due_text(item: Item) -> str:
     if item.due is None:
         return item.measure.deadline
     extended = f",原定 {item.original_due},已延期 {item.extensions} 次" if item.extensions else ""
+    extended += "(逾期后延期)" if item.late_extension else ""
     return f"{item.measure.deadline},{item.due} 到期{extended}"
 
 

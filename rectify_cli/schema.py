@@ -48,6 +48,7 @@ def item(item: Item) -> dict[str, Any]:
         "due": _iso(item.due),
         "original_due": _iso(item.original_due),
         "extensions": item.extensions,
+        "late_extension": item.late_extension,
         "owner": item.owner,
         "state": item.state,
         "state_label": STATE_LABELS[item.state],

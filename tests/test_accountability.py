@@ -27,8 +27,9 @@ def ok(result: Result) -> Result:
 
 def test_every_change_can_answer_in_json(run: Callable[..., Result]) -> None:
     entry = run(
-        "extend", "4.1", "--to", "2023-11-30", "--reason", "延后", "--date", "2023-10-20", "--json"
-    ).json()
+        "extend", "4.1", "--to", "2023-11-30", "--reason", "延后", "--approved-by", "李局长",
+        "--date", "2023-10-20", "--json",
+    ).json()  # fmt: skip
     assert (entry["line"], entry["action"], entry["to"], entry["note"]) == (
         3,
         "extend",
@@ -133,7 +134,10 @@ def test_extension_moves_the_due_date(run: Callable[..., Result]) -> None:
         1,
     )
     assert shown["overdue"] and shown["days_overdue"] == 5
-    ok(run("extend", "4.1", "--to", "2023-12-31", "--reason", "再延", "--date", "2023-11-20"))
+    ok(
+        run("extend", "4.1", "--to", "2023-12-31", "--reason", "再延", "--approved-by", "李局长",
+            "--date", "2023-11-20")
+    )  # fmt: skip
     assert item(run, "4.1", "2023-12-05")["extensions"] == 2
     assert (
         item(run, "4.1", "2023-11-01")["extensions"] == 1
@@ -149,12 +153,14 @@ def test_extension_moves_the_due_date(run: Callable[..., Result]) -> None:
         (("1.2", "--to", "2024-01-01", "--reason", "x"), "没有到期日,不能延期"),
         (("4.1", "--to", "2023-12-01", "--reason", " "), "写明原因"),
         (("4.1", "--to", "2023-13-01", "--reason", "x"), "--to 的日期"),
+        (("4.1", "--to", "2023-12-01", "--reason", "x", "--approved-by", " "), "写明批准人"),
     ],
 )
 def test_extension_refusals(
     run: Callable[..., Result], isolated: Path, args: tuple[str, ...], words: str
 ) -> None:
-    result = run("extend", *args, "--date", "2023-10-20")
+    approver = () if "--approved-by" in args else ("--approved-by", "李局长")
+    result = run("extend", *args, *approver, "--date", "2023-10-20")
     assert result.exit_code == 2 and words in result.stderr, result.stderr
     assert not isolated.exists()
 
@@ -349,3 +355,48 @@ def test_ledger_lines_must_fit_their_action(run: Callable[..., Result], isolated
     assert result.exit_code == 2
     assert f"{isolated}:1:" in result.stderr and "必须有责任人(owner)" in result.stderr
     assert f"{isolated}:2:" in result.stderr and "不应有新的完成时限(to)" in result.stderr
+
+
+def test_an_extension_needs_an_approver(run: Callable[..., Result], isolated: Path) -> None:
+    result = run("extend", "4.1", "--to", "2023-12-01", "--reason", "x", "--date", "2023-10-20")
+    assert result.exit_code == 2 and "缺少选项 --approved-by" in result.stderr
+    assert not isolated.exists()
+
+
+def test_an_extension_recorded_after_the_lapse_is_marked(
+    run: Callable[..., Result], at: Callable[[str], None]
+) -> None:
+    """Extending a deadline that had already passed does not make the item look on time."""
+    at("2023-10-20T09:00:00+08:00")  # before 4.1's due date, 2023-10-31
+    ok(
+        run(
+            "extend", "4.1", "--to", "2023-11-15", "--reason", "平台延后", "--approved-by", "李局长"
+        )
+    )
+    at("2023-11-20T09:00:00+08:00")  # 5 days after the new due date had passed
+    ok(
+        run(
+            "extend", "7.1", "--to", "2023-12-31", "--reason", "证件升级", "--approved-by", "李局长"
+        )
+    )
+    ok(
+        run(
+            "extend",
+            "4.1",
+            "--to",
+            "2023-12-15",
+            "--reason",
+            "再延",
+            "--approved-by",
+            "李局长",
+            "--date",
+            "2023-11-14",
+        )
+    )  # fmt: skip — backdated to before the lapse, but recorded after it
+    items = {i["id"]: i for i in run("list", "--json").json()}
+    assert items["7.1"]["late_extension"] and items["4.1"]["late_extension"]
+    assert not items["5.1"]["late_extension"]
+    early = {i["id"]: i for i in run("list", "--json", "--as-of", "2023-11-01").json()}
+    assert early["4.1"]["extensions"] == 1 and not early["4.1"]["late_extension"]
+    assert "2023-12-31(逾期后延)" in run("list", "--plain").stdout
+    assert "逾期后才延期" in run("show", "7.1").stdout

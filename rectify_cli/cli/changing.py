@@ -26,7 +26,7 @@ ReviewNote = Annotated[str, option("--note", "说明", "复查情况")]
 Percent = Annotated[int | None, option("--percent", "百分比", "完成百分比 0–100")]
 Eta = Annotated[str | None, option("--eta", "日期", "预计完成时间 YYYY-MM-DD")]
 NewDue = Annotated[str, option("--to", "日期", "新的完成时限 YYYY-MM-DD")]
-ApprovedBy = Annotated[str | None, option("--approved-by", "姓名", "批准人")]
+ApprovedBy = Annotated[str, option("--approved-by", "姓名", "批准延期的领导")]
 
 
 def _record(given: Given, measure_id: str, change: Change) -> None:
@@ -99,7 +99,7 @@ def extend(
     measure_id: IdArgument,
     to: NewDue,
     reason: Reason,
-    approved_by: ApprovedBy = None,
+    approved_by: ApprovedBy,
     *,
     given: Given,
 ) -> None:
