@@ -60,18 +60,32 @@ class Point:
 
 @dataclass(frozen=True)
 class DeadlineCheck:
-    """Whether the measures due at one month end were signed off by that day."""
+    """How the measures due at one month end were signed off: by that day (按期), by a
+    deadline extended in time (延期后按期), late or not at all (逾期), or still within a
+    deadline extended in time (延期未到期)."""
 
     group: str
     due: date
     total: int
-    closed_by_due: int
+    on_time: int
+    extended_on_time: int
+    late: int
+    pending: int
     closed_now: int
 
     @property
     def met(self) -> bool:
-        """Tell whether every measure of the group was signed off by its due date."""
-        return self.closed_by_due == self.total
+        """Tell whether every measure of the group was signed off by its own due date."""
+        return self.on_time == self.total
+
+    def verdict(self) -> str:
+        """Say how the deadline was kept, as a 通报 would."""
+        if self.met:
+            return "按期完成"
+        said = (
+            f"按期 {self.on_time}/{self.total},延期后按期 {self.extended_on_time},逾期 {self.late}"
+        )
+        return said + (f",延期未到期 {self.pending}" if self.pending else "")
 
 
 @dataclass(frozen=True)
@@ -161,16 +175,35 @@ def deadline_checks(plan: Plan, index: Index, as_of: date) -> list[DeadlineCheck
     now = {i.measure.id: i for i in core.replay(plan, index, as_of)}
     for group, (due, ids) in sorted(groups.items(), key=lambda g: g[1][0]):
         then = {i.measure.id: i for i in core.replay(plan, index, due)}
+        kept = [_kept(then[i], now[i], as_of) for i in ids]
         checks.append(
             DeadlineCheck(
                 group,
                 due,
                 len(ids),
-                sum(then[i].closed for i in ids),
+                kept.count("on_time"),
+                kept.count("extended_on_time"),
+                kept.count("late"),
+                kept.count("pending"),
                 sum(now[i].closed for i in ids),
             )
         )
     return checks
+
+
+def _kept(then: Item, now: Item, as_of: date) -> str:
+    """Say how a measure kept its deadline: THEN is it on its original due date, NOW at AS_OF.
+
+    An extension counts only if it was recorded before the deadline it moved had passed.
+    """
+    if then.closed:
+        return "on_time"
+    due = now.due if now.extensions and not now.late_extension else None
+    if due is not None and now.closed_on is not None and now.closed_on <= due:
+        return "extended_on_time"
+    if due is not None and not now.closed and due >= as_of:
+        return "pending"
+    return "late"
 
 
 # ---------------------------------------------------------------------------- the 台账
@@ -322,7 +355,7 @@ def chart_lines(
     deadline, a line says how many of its measures were signed off by then."""
     marks: dict[date, list[str]] = {}
     for check in deadlines:
-        verdict = "按期完成" if check.met else f"到期时完成 {check.closed_by_due}/{check.total}"
+        verdict = check.verdict()
         nearest = min(points, key=lambda p: (p.day < check.due, abs((p.day - check.due).days)))
         marks.setdefault(nearest.day, []).append(
             f"{arrow} {check.group}({check.due})到期:{verdict}"
@@ -421,11 +454,10 @@ def blocks(report: Report) -> list[Block]:
         Chart(chart_lines(report.trend, report.deadlines)),
     ]
     for check in report.deadlines:
-        verdict = "按期完成" if check.met else "未按期完成"
         out.append(
             Paragraph(
-                f"{check.group}({check.due})到期的 {check.total} 项措施,到期时已销号 "
-                f"{check.closed_by_due} 项,{verdict};截至 {report.as_of} 已销号 {check.closed_now} 项。"
+                f"{check.group}({check.due})到期的 {check.total} 项措施:{check.verdict()}"
+                f"(延期后才完成的不计为按期);截至 {report.as_of} 已销号 {check.closed_now} 项。"
             )
         )
     out.append(Heading(2, "二、各问题整改情况"))

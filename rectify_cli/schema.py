@@ -147,7 +147,11 @@ def trend(points: list[Point], checks: list[DeadlineCheck]) -> dict[str, Any]:
                 "deadline": c.group,
                 "due": c.due.isoformat(),
                 "total": c.total,
-                "closed_by_due": c.closed_by_due,
+                "closed_by_due": c.on_time,
+                "on_time": c.on_time,
+                "extended_on_time": c.extended_on_time,
+                "late": c.late,
+                "pending": c.pending,
                 "closed_now": c.closed_now,
                 "met": c.met,
             }

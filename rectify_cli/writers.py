@@ -349,16 +349,20 @@ def xlsx(report: Report, rows: list[Row], entries: list[Entry], timezone: str) -
     trend.add_chart(line, "F2")
     below = trend.max_row + 2
     trend.cell(row=below, column=1, value="各时限到期时的完成情况").font = Font(bold=True)
-    trend.append(["整改时限", "到期日", "措施数", "到期时已销号", "现已销号", "是否按期完成"])
+    trend.append(
+        ["整改时限", "到期日", "措施数", "按期", "延期后按期", "逾期", "延期未到期", "现已销号"]
+    )
     for check in report.deadlines:
         trend.append(
             [
                 check.group,
                 check.due,
                 check.total,
-                check.closed_by_due,
+                check.on_time,
+                check.extended_on_time,
+                check.late,
+                check.pending,
                 check.closed_now,
-                "是" if check.met else "否",
             ]
         )
         trend.cell(row=trend.max_row, column=2).number_format = "yyyy-mm-dd"

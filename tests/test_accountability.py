@@ -400,3 +400,21 @@ def test_an_extension_recorded_after_the_lapse_is_marked(
     assert early["4.1"]["extensions"] == 1 and not early["4.1"]["late_extension"]
     assert "2023-12-31(逾期后延)" in run("list", "--plain").stdout
     assert "逾期后才延期" in run("show", "7.1").stdout
+
+
+def test_on_time_counts_only_sign_offs_by_the_due_date_or_an_extension_made_in_time(
+    run: Callable[..., Result], at: Callable[[str], None]
+) -> None:
+    """10月底: 4.1 extended in time and done by the new date; 7.1 extended after the lapse."""
+    at("2023-10-20T09:00:00+08:00")
+    ok(run("extend", "4.1", "--to", "2023-11-30", "--reason", "延后", "--approved-by", "李局长"))
+    at("2023-11-10T09:00:00+08:00")
+    ok(run("extend", "7.1", "--to", "2023-11-30", "--reason", "补批", "--approved-by", "李局长"))
+    at("2023-11-20T09:00:00+08:00")
+    ok(run("close", "4.1", "--evidence", "纪要"))
+    ok(run("close", "7.1", "--evidence", "纪要"))
+    (october,) = [
+        d for d in run("trend", "--json").json()["deadlines"] if d["deadline"] == "10月底"
+    ]
+    assert (october["on_time"], october["extended_on_time"], october["late"]) == (0, 1, 1)
+    assert october["closed_now"] == 2 and not october["met"]

@@ -286,12 +286,24 @@ def test_trend(run: Callable[..., Result], history: Path) -> None:
     assert points[-1]["date"] == AS_OF and points[-1]["closed"] == 4
     deadlines = {d["deadline"]: d for d in data["deadlines"]}
     assert deadlines["9月底"] == {
-        "deadline": "9月底", "due": "2023-09-30", "total": 2, "closed_by_due": 1, "closed_now": 2, "met": False,
-    }  # fmt: skip
+        "deadline": "9月底",
+        "due": "2023-09-30",
+        "total": 2,
+        "closed_by_due": 1,
+        "closed_now": 2,
+        "met": False,
+        "on_time": 1,
+        "extended_on_time": 0,
+        "late": 1,
+        "pending": 0,
+    }  # fmt: skip — 5.1 was signed off on 10-09, after its due date
+    october = deadlines["10月底"]  # 4.1 extended in time and done by then; 7.1 not done
+    assert (october["on_time"], october["extended_on_time"], october["late"]) == (0, 1, 1)
+    assert not october["met"]
     monthly: Any = run("trend", "--json", "--step", "month", "--as-of", AS_OF).json()
     assert [p["date"] for p in monthly["points"]][:3] == ["2023-09-19", "2023-10-19", "2023-11-19"]
     lines = run("trend", "--as-of", AS_OF).stdout.splitlines()
-    mark = lines.index(" " * 12 + "↑ 9月底(2023-09-30)到期:到期时完成 1/2")
+    mark = lines.index(" " * 12 + "↑ 9月底(2023-09-30)到期:按期 1/2,延期后按期 0,逾期 1")
     assert lines[mark - 1].startswith("2023-10-03 ")  # under the first point after the deadline
     assert any(line.strip().startswith("↑ 10月底") for line in lines)
 
