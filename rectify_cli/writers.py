@@ -2,6 +2,12 @@
 
 openpyxl and python-docx are imported only here, inside the functions that need them,
 so that no other command pays for loading them.
+
+A ledger or a plan may hold any text, old and hand-made ones included, so each writer sets
+it down as text and nothing more:
+
+- CSV: a cell that starts with = + - @ tab or CR gets a leading `'` (OWASP's rule against
+  CSV injection).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ if TYPE_CHECKING:
     from .ledger import Entry
 
 A4_TEXT_WIDTH_CM = 16.0  # 21 cm less 2.5 cm margins either side
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may read as a formula
 
 
 # ---------------------------------------------------------------------------- Markdown
@@ -129,19 +136,25 @@ def docx(blocks: list[Block], report: Report) -> bytes:
 # ---------------------------------------------------------------------------- CSV and JSON
 
 
-def _plain(value: object) -> object:
+def _plain(value: object) -> str:
+    """Return a 台账 value as a CSV cell: dates as YYYY-MM-DD, nothing as empty."""
     if isinstance(value, date):
         return value.isoformat()
-    return value
+    return str(value or "")
+
+
+def neutral(cell: str) -> str:
+    """Return CELL with a leading ' if a spreadsheet could take it for a formula (OWASP)."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
 def csv_text(rows: list[Row]) -> str:
-    """Return the 台账 as CSV, Chinese headers, dates as YYYY-MM-DD."""
+    """Return the 台账 as CSV, Chinese headers, dates as YYYY-MM-DD, no cell a formula."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([header for header, _ in COLUMNS])
     for row in rows:
-        writer.writerow([_plain(getattr(row, key)) or "" for _, key in COLUMNS])
+        writer.writerow([neutral(_plain(getattr(row, key))) for _, key in COLUMNS])
     return buffer.getvalue()
 
 

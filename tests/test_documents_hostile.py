@@ -1,0 +1,207 @@
+"""Hostile text in the documents: a plan and a ledger full of formulas, markup and controls.
+
+Whatever a plan or a ledger holds, old and hand-made ones included, each writer sets it down
+as text: no CSV cell a spreadsheet takes for a formula.
+The ledger is written directly, chained as rectify writes it, so that these tests do not depend
+on what recording accepts today.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from rectify_cli import writers
+from rectify_cli.events import Event, Evidence
+from rectify_cli.ledger import HEADER, encode
+from rectify_cli.reports import rows
+from rectify_cli.workspace import Files, Workspace
+
+from .conftest import Result
+
+AS_OF = "2023-12-31"
+CST = timezone(timedelta(hours=8))
+
+# each is an owner, a recorder, a note, evidence, a department and a measure's text
+HOSTILE = [
+    '=HYPERLINK("http://x","y")',
+    "+1",
+    "-1",
+    "@SUM(A1)",
+    "\t=1",
+    "\r=1",
+    "# 标题",
+    "| a | b |",
+    "[链接](http://x)",
+    "![图](x.png)",
+    "<script>",
+    "```",
+    "\x01\x1b[31m\x7f\x85",
+    "\u202e",
+]
+# how Word and Excel show them: hidden characters written out, the rest as they are
+SHOWN = {"\x01\x1b[31m\x7f\x85": "\\x01\\x1b[31m\\x7f\\x85", "\u202e": "\\u202e"}
+HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+LONG = "长" * 40_000  # the note of the first sign-off
+ANSI = re.compile(r"\x1b\[[;?0-9]*[a-zA-Z]")
+MARKER = re.compile(r"…\(以下省略 ([0-9]+) 字\)$")
+
+
+def shown(text: str) -> str:
+    """Return TEXT as Word and Excel should show it."""
+    return SHOWN.get(text, text)
+
+
+def deadline(n: int) -> str:
+    """Return measure n's deadline: the reopened (odd) ones are overdue at AS_OF."""
+    return "9月底" if n % 2 else ("长期坚持" if n % 4 == 0 else "2023-12-15")
+
+
+def plan_text(word: Callable[[int], str]) -> str:
+    """Return a plan whose every text is WORD(n): titles, measures, departments."""
+    measures = [
+        {
+            "id": f"1.{n + 1}",
+            "text": word(n),
+            "lead": [word(n)],
+            "responsible": [word(n), "办公室"],
+            "deadline": deadline(n),
+        }
+        for n in range(len(HOSTILE))
+    ]
+    data = {
+        "plan": {
+            "title": word(0),
+            "date": date(2023, 9, 19),
+            "timezone": "Asia/Shanghai",
+            "basis": word(10),
+        },
+        "problems": [{"number": 1, "title": word(6), "finding": word(7), "measures": measures}],
+    }
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+def ledger_text(word: Callable[[int], str]) -> str:
+    """Return a chained ledger: every measure assigned, progressed and signed off by and with
+    WORD(n); the odd ones reopened."""
+    lines: list[str] = [HEADER]
+    prev: tuple[str, ...] = ()
+    moment = datetime(2023, 10, 1, 9, tzinfo=CST)
+
+    def add(**fields: Any) -> None:
+        nonlocal prev, moment
+        moment += timedelta(hours=1)
+        line, hashed = encode(Event(recorded=moment, date=moment.date(), **fields), prev)
+        lines.append(line)
+        prev = (hashed,)
+
+    for n in range(len(HOSTILE)):
+        mid, w = f"1.{n + 1}", word(n)
+        add(id=mid, action="assign", by=w, owner=w)
+        add(
+            id=mid,
+            action="progress",
+            by=w,
+            note=f"{w}\n{w}",
+            percent=50,
+            evidence=(Evidence(text=w),),
+        )
+        add(
+            id=mid,
+            action="close",
+            by=w,
+            note=LONG if n == 0 else w,
+            evidence=(Evidence(text=w), Evidence(path=w, size=1, sha256="0" * 64)),
+        )
+        if n % 2:
+            add(id=mid, action="reopen", by=w, note=w)
+    return "".join(lines)
+
+
+def hostile_word(n: int) -> str:
+    return HOSTILE[n]
+
+
+def files(folder: Path, word: Callable[[int], str]) -> Files:
+    """Write the plan and the ledger of WORD into FOLDER."""
+    folder.mkdir(exist_ok=True)
+    plan, ledger = folder / "plan.yaml", folder / "ledger.yaml"
+    plan.write_text(plan_text(word), encoding="utf-8")
+    ledger.write_text(ledger_text(word), encoding="utf-8", newline="\n")
+    return Files(plan, "测试", ledger, "测试")
+
+
+@pytest.fixture
+def hostile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Files:
+    """The hostile plan and ledger, which the command line uses."""
+    chosen = files(tmp_path / "hostile", hostile_word)
+    monkeypatch.setenv("RECTIFY_PLAN", str(chosen.plan))
+    monkeypatch.setenv("RECTIFY_LEDGER", str(chosen.ledger))
+    return chosen
+
+
+def report_of(chosen: Files) -> Any:
+    """Return the report data and the records of CHOSEN at AS_OF."""
+    return Workspace(chosen).report(date.fromisoformat(AS_OF), "week")
+
+
+# ---------------------------------------------------------------------------- CSV
+
+
+def check_csv(text: str, printed: Callable[[str], str] = str) -> None:
+    """No cell starts as a formula would; each hostile owner and measure is there, neutralised,
+    as PRINTED passes it on."""
+    table = list(csv.reader(io.StringIO(text, newline="")))
+    assert table[0][0] == "序号" and len(table) == len(HOSTILE) + 1
+    for row in table:
+        for cell in row:
+            assert not cell.startswith(FORMULA_STARTS), cell
+    expected = [printed("'" + h if h.startswith(FORMULA_STARTS) else h) for h in HOSTILE]
+    assert [row[2] for row in table[1:]] == expected  # 整改措施
+    assert [row[5] for row in table[1:]] == expected  # 责任人
+    assert [row[10].split(";")[0] for row in table[1:]] == expected  # 佐证材料
+
+
+def test_csv_file_and_stdout_through_the_cli(
+    run: Callable[..., Result], hostile: Files, tmp_path: Path
+) -> None:
+    target = tmp_path / "台账.csv"
+    assert run("export", "--format", "csv", "-o", str(target), "--as-of", AS_OF).exit_code == 0
+    check_csv(target.read_bytes().decode("utf-8-sig"))
+    printed = run("export", "--format", "csv", "--as-of", AS_OF)
+    assert printed.exit_code == 0, printed.stderr
+    # typer's echo drops ANSI escapes unless it writes to a terminal
+    check_csv(printed.stdout, lambda cell: ANSI.sub("", cell))
+
+
+def test_csv_writer(hostile: Files) -> None:
+    data, _ = report_of(hostile)
+    check_csv(writers.csv_text(rows(data)))
+    check_csv(writers.csv_bytes(rows(data)).decode("utf-8-sig"))
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("1=1", "1=1"),
+        ("2023-10-01", "2023-10-01"),
+        ("", ""),
+    ],
+)
+def test_a_cell_that_could_be_a_formula_gets_a_quote(cell: str, written: str) -> None:
+    assert writers.neutral(cell) == written
