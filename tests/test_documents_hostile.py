@@ -1,7 +1,8 @@
 """Hostile text in the documents: a plan and a ledger full of formulas, markup and controls.
 
 Whatever a plan or a ledger holds, old and hand-made ones included, each writer sets it down
-as text: no CSV cell a spreadsheet takes for a formula.
+as text: no CSV cell a spreadsheet takes for a formula, and no formula in, nor a
+character that breaks, the workbook.
 The ledger is written directly, chained as rectify writes it, so that these tests do not depend
 on what recording accepts today.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -205,3 +207,70 @@ def test_csv_writer(hostile: Files) -> None:
 )
 def test_a_cell_that_could_be_a_formula_gets_a_quote(cell: str, written: str) -> None:
     assert writers.neutral(cell) == written
+
+
+# ---------------------------------------------------------------------------- Excel
+
+
+def check_xlsx(data: bytes) -> None:
+    """Every text cell is a string cell holding the shown text; no formula; long text cut."""
+    from openpyxl import load_workbook
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/"):
+                assert not re.search(rb"<f[ >]", archive.read(name)), name
+    book: Any = load_workbook(io.BytesIO(data))
+    for sheet in book:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", cell.coordinate
+                if isinstance(cell.value, str):
+                    assert cell.data_type == "s", (sheet.title, cell.coordinate)
+                    assert len(cell.value) <= 32_767 and not HIDDEN.search(cell.value)
+                    assert cell.quotePrefix == cell.value.startswith(FORMULA_STARTS)
+    ledger = list(book["台账"].iter_rows(min_row=2, values_only=True))
+    assert [r[2] for r in ledger] == [r[5] for r in ledger] == [shown(h) for h in HOSTILE]
+    assert [r[10].split(";")[0] for r in ledger] == [shown(h) for h in HOSTILE]
+    history = list(book["历史记录"].iter_rows(min_row=2, values_only=True))
+    assigned = [r for r in history if r[3].startswith("指定责任人")]
+    assert [r[4] for r in assigned] == [r[7] for r in assigned] == [shown(h) for h in HOSTILE]
+    progressed = [r[5] for r in history if r[3].startswith("进展")]
+    assert progressed == [shown(h) + "\n" + shown(h) for h in HOSTILE]
+    (long,) = [r[5] for r in history if r[5] and r[5].startswith("长长长")]
+    cut = MARKER.search(long)
+    assert cut is not None and len(long) <= 32_767
+    kept = long[: cut.start()]
+    assert kept == LONG[: len(kept)] and len(kept) + int(cut.group(1)) == len(LONG)
+
+
+def test_excel_through_the_cli(run: Callable[..., Result], hostile: Files, tmp_path: Path) -> None:
+    target = tmp_path / "台账.xlsx"
+    result = run("export", "-o", str(target), "--as-of", AS_OF)
+    assert result.exit_code == 0, result.stderr
+    check_xlsx(target.read_bytes())
+
+
+def test_excel_writer(hostile: Files) -> None:
+    data, entries = report_of(hostile)
+    check_xlsx(writers.xlsx(data, rows(data), entries, data.plan.plan.timezone))
+
+
+@pytest.mark.parametrize("size", [32_766, 32_767])
+def test_text_that_fits_a_cell_is_kept_whole(size: int) -> None:
+    assert writers.excel_text("字" * size) == "字" * size
+
+
+@pytest.mark.parametrize(
+    ("text", "units"),
+    [("字" * 32_768, 1), ("字" * 100_000, 2), ("😀" * 20_000, 2)],
+    ids=["one over", "far over", "beyond the BMP"],
+)
+def test_text_over_a_cell_is_cut_with_a_marker(text: str, units: int) -> None:
+    cell = writers.excel_text(text)
+    cut = MARKER.search(cell)
+    assert cut is not None
+    kept = cell[: cut.start()]
+    assert text.startswith(kept) and len(kept) + int(cut.group(1)) == len(text)
+    assert len(cell.encode("utf-16-le")) // 2 <= 32_767  # Excel counts UTF-16 units
+    assert len(kept) * units > 32_700  # and as much is kept as fits
