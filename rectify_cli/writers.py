@@ -10,7 +10,7 @@ it down as text and nothing more:
   line breaks, DEL, C1 controls, the bidirectional controls that reorder what is shown,
   lone surrogates, U+FFFE and U+FFFF) are written out as Python writes them, `\\x1b` or
   `\\u202e` (`visible`): seen, and saying which character the ledger holds, where U+FFFD
-  would not. Excel gets this;
+  would not. Word and Excel get this;
   CSV keeps the text as it is.
 - Excel: every text cell is a string cell, never a formula, cut with a marker to Excel's
   32,767 characters.
@@ -86,6 +86,11 @@ def markdown(blocks: list[Block]) -> str:
 # ---------------------------------------------------------------------------- Word
 
 
+def _word(text: str) -> str:
+    """Return TEXT as python-docx may take it: made visible, a CR LF one line break, not two."""
+    return visible(text).replace("\r\n", "\n")
+
+
 def _east_asian(style_or_run: Any, font: str) -> None:
     """Set the font for Chinese text, which Word keeps apart from the Latin font."""
     from docx.oxml.ns import qn
@@ -119,14 +124,14 @@ def docx(blocks: list[Block], report: Report) -> bytes:
         style.font.color.rgb = RGBColor(0, 0, 0)
         style.font.size = Pt({1: 18, 2: 15, 3: 13}[level])
         _east_asian(style, "黑体")
-    for block in blocks:
+    for block in blocks:  # every text python-docx gets goes through `_word`
         if isinstance(block, Heading):
-            document.add_heading(block.text, block.level)
+            document.add_heading(_word(block.text), block.level)
         elif isinstance(block, Paragraph):
-            document.add_paragraph(block.text)
+            document.add_paragraph(_word(block.text))
         elif isinstance(block, Bullets):
             for item in block.items:
-                document.add_paragraph(item, style="List Bullet")
+                document.add_paragraph(_word(item), style="List Bullet")
         elif isinstance(block, Table):
             table = document.add_table(rows=1, cols=len(block.headers))
             table.style = "Table Grid"
@@ -137,7 +142,7 @@ def docx(blocks: list[Block], report: Report) -> bytes:
                 row = table.rows[0] if n == 0 else table.add_row()
                 for cell, text, width in zip(row.cells, cells, widths, strict=True):
                     cell.width = width
-                    cell.text = text
+                    cell.text = _word(text)
                     for run in cell.paragraphs[0].runs:
                         run.font.size = Pt(10.5)
                         run.font.bold = n == 0
@@ -147,7 +152,7 @@ def docx(blocks: list[Block], report: Report) -> bytes:
                 paragraph.paragraph_format.space_before = paragraph.paragraph_format.space_after = (
                     Pt(0)
                 )
-                run = paragraph.add_run(line)
+                run = paragraph.add_run(_word(line))
                 run.font.name = "Consolas"
                 run.font.size = Pt(8)
                 _east_asian(run, "黑体")

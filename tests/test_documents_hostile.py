@@ -1,8 +1,8 @@
 """Hostile text in the documents: a plan and a ledger full of formulas, markup and controls.
 
 Whatever a plan or a ledger holds, old and hand-made ones included, each writer sets it down
-as text: no CSV cell a spreadsheet takes for a formula, and no formula in, nor a
-character that breaks, the workbook.
+as text: no CSV cell a spreadsheet takes for a formula, no formula in the workbook, and no
+character that breaks Word or Excel.
 The ledger is written directly, chained as rectify writes it, so that these tests do not depend
 on what recording accepts today.
 """
@@ -24,7 +24,7 @@ import yaml
 from rectify_cli import writers
 from rectify_cli.events import Event, Evidence
 from rectify_cli.ledger import HEADER, encode
-from rectify_cli.reports import rows
+from rectify_cli.reports import blocks, rows
 from rectify_cli.workspace import Files, Workspace
 
 from .conftest import Result
@@ -274,3 +274,35 @@ def test_text_over_a_cell_is_cut_with_a_marker(text: str, units: int) -> None:
     assert text.startswith(kept) and len(kept) + int(cut.group(1)) == len(text)
     assert len(cell.encode("utf-16-le")) // 2 <= 32_767  # Excel counts UTF-16 units
     assert len(kept) * units > 32_700  # and as much is kept as fits
+
+
+# ---------------------------------------------------------------------------- Word
+
+
+def check_docx(data: bytes) -> None:
+    """The document opens and shows every hostile text, hidden characters written out."""
+    from docx import Document
+
+    document = Document(io.BytesIO(data))
+    texts = [p.text for p in document.paragraphs]
+    texts += [c.text for t in document.tables for r in t.rows for c in r.cells]
+    text = "\n".join(texts)
+    assert not HIDDEN.search(text)
+    for h in HOSTILE:
+        for piece in re.split(r"[\r\n]", shown(h)):
+            assert piece in text, h
+    assert LONG in text
+    headings = [p.text for p in document.paragraphs if p.style and p.style.name == "Heading 3"]
+    assert headings == ["(一)# 标题"]
+
+
+def test_word_through_the_cli(run: Callable[..., Result], hostile: Files, tmp_path: Path) -> None:
+    target = tmp_path / "报告.docx"
+    result = run("report", "--format", "docx", "-o", str(target), "--as-of", AS_OF)
+    assert result.exit_code == 0, result.stderr
+    check_docx(target.read_bytes())
+
+
+def test_word_writer(hostile: Files) -> None:
+    data, _ = report_of(hostile)
+    check_docx(writers.docx(blocks(data), data))
