@@ -10,8 +10,10 @@ it down as text and nothing more:
   line breaks, DEL, C1 controls, the bidirectional controls that reorder what is shown,
   lone surrogates, U+FFFE and U+FFFF) are written out as Python writes them, `\\x1b` or
   `\\u202e` (`visible`): seen, and saying which character the ledger holds, where U+FFFD
-  would not. Word and Excel get this;
+  would not. Word and Excel get this, and Markdown before its own escaping;
   CSV keeps the text as it is.
+- Markdown: text from the plan or the ledger is escaped (`markdown_text`) so that it cannot
+  open a heading, list, table cell, link, image, HTML or emphasis; line breaks become <br>.
 - Excel: every text cell is a string cell, never a formula, cut with a marker to Excel's
   32,767 characters.
 - CSV: a cell that starts with = + - @ tab or CR gets a leading `'` (OWASP's rule against
@@ -27,7 +29,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
-from .reports import COLUMNS, Block, Bullets, Chart, Heading, Paragraph, Report, Row, Table
+from .reports import COLUMNS, Bullets, Chart, Heading, Paragraph, Report, Row, Table, blocks
 
 if TYPE_CHECKING:
     from .ledger import Entry
@@ -58,15 +60,23 @@ def visible(text: str) -> str:
 
 # ---------------------------------------------------------------------------- Markdown
 
+_MARKUP = re.compile(r"[\\`*_\[\]<>|~&#]")
+# what opens a list item, a setext heading or a thematic break at the start of a line
+_BLOCK_MARKER = re.compile(r"^[ \t]*(?:[-+=]|[0-9]{1,9}[.)])(?=[-= \t]|$)")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+
+def markdown_text(text: str) -> str:
+    """Return text from the plan or the ledger as Markdown that shows it and adds no markup."""
+    text = _MARKUP.sub(r"\\\g<0>", visible(text))
+    text = _BLOCK_MARKER.sub(lambda m: m.group()[:-1] + "\\" + m.group()[-1], text)
+    return _LINE_BREAK.sub("<br>", text)
 
 
-def markdown(blocks: list[Block]) -> str:
-    """Return the report as Markdown."""
+def markdown(report: Report) -> str:
+    """Return the progress report as Markdown."""
     out: list[str] = []
-    for block in blocks:
+    for block in blocks(report, markdown_text):
         if isinstance(block, Heading):
             out += ["#" * block.level + " " + block.text, ""]
         elif isinstance(block, Paragraph):
@@ -74,12 +84,12 @@ def markdown(blocks: list[Block]) -> str:
         elif isinstance(block, Bullets):
             out += [f"- {item}" for item in block.items] + [""]
         elif isinstance(block, Table):
-            out.append("| " + " | ".join(map(_cell, block.headers)) + " |")
+            out.append("| " + " | ".join(block.headers) + " |")
             out.append("|" + "|".join(" --- " for _ in block.headers) + "|")
-            out += ["| " + " | ".join(map(_cell, row)) + " |" for row in block.rows]
+            out += ["| " + " | ".join(row) + " |" for row in block.rows]
             out.append("")
-        elif isinstance(block, Chart):
-            out += ["```text", *block.lines, "```", ""]
+        elif isinstance(block, Chart):  # rectify's bars and dates, and the plan's deadline words
+            out += ["```text", *map(visible, block.lines), "```", ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -104,8 +114,8 @@ def _east_asian(style_or_run: Any, font: str) -> None:
     fonts.set(qn("w:eastAsia"), font)
 
 
-def docx(blocks: list[Block], report: Report) -> bytes:
-    """Return the report as a Word document: Chinese fonts, A4, tables that fit the page."""
+def docx(report: Report) -> bytes:
+    """Return the progress report as a Word document: Chinese fonts, A4, tables that fit the page."""
     from docx import Document
     from docx.shared import Cm, Pt, RGBColor
 
@@ -124,7 +134,9 @@ def docx(blocks: list[Block], report: Report) -> bytes:
         style.font.color.rgb = RGBColor(0, 0, 0)
         style.font.size = Pt({1: 18, 2: 15, 3: 13}[level])
         _east_asian(style, "黑体")
-    for block in blocks:  # every text python-docx gets goes through `_word`
+    # `_word` leaves what it made visible alone, so every text python-docx gets goes through
+    # it, quoted as the plan's or the ledger's or not: no text can make python-docx fail.
+    for block in blocks(report, _word):
         if isinstance(block, Heading):
             document.add_heading(_word(block.text), block.level)
         elif isinstance(block, Paragraph):

@@ -1,8 +1,8 @@
 """Hostile text in the documents: a plan and a ledger full of formulas, markup and controls.
 
 Whatever a plan or a ledger holds, old and hand-made ones included, each writer sets it down
-as text: no CSV cell a spreadsheet takes for a formula, no formula in the workbook, and no
-character that breaks Word or Excel.
+as text: no CSV cell a spreadsheet takes for a formula, no formula in the workbook, no character
+that breaks Word or Excel, and no Markdown heading, row, link, HTML or emphasis made by data.
 The ledger is written directly, chained as rectify writes it, so that these tests do not depend
 on what recording accepts today.
 """
@@ -24,7 +24,7 @@ import yaml
 from rectify_cli import writers
 from rectify_cli.events import Event, Evidence
 from rectify_cli.ledger import HEADER, encode
-from rectify_cli.reports import blocks, rows
+from rectify_cli.reports import rows
 from rectify_cli.workspace import Files, Workspace
 
 from .conftest import Result
@@ -305,4 +305,116 @@ def test_word_through_the_cli(run: Callable[..., Result], hostile: Files, tmp_pa
 
 def test_word_writer(hostile: Files) -> None:
     data, _ = report_of(hostile)
-    check_docx(writers.docx(blocks(data), data))
+    check_docx(writers.docx(data))
+
+
+# ---------------------------------------------------------------------------- Markdown
+
+
+def plain_word(n: int) -> str:
+    """Return HOSTILE[n] with plain words in place of its text, its line breaks kept."""
+    return re.sub(r"[^\r\n]+", f"甲{n}", HOSTILE[n])
+
+
+def flat_word(n: int) -> str:
+    """Return a plain word, on one line."""
+    return f"甲{n}"
+
+
+def structure(text: str) -> list[tuple[Any, ...]]:
+    """Return the Markdown's parsed structure: each token's kind, with the kinds of its inline
+    children, adjacent text run together; the text itself left out."""
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    out: list[tuple[Any, ...]] = []
+    for token in parser.parse(text):
+        children: list[str] = []
+        for child in token.children or []:
+            kind = f"{child.type}:{child.content if child.type == 'html_inline' else ''}"
+            if not (kind == "text:" and children and children[-1] == kind):
+                children.append(kind)
+        out.append((token.type, token.tag, token.nesting, tuple(children)))
+    return out
+
+
+def shown_text(text: str) -> str:
+    """Return the text a reader of the rendered Markdown sees."""
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    return "\n".join(
+        child.content
+        for token in parser.parse(text)
+        for child in token.children or []
+        if child.type in ("text", "code_inline")
+    )
+
+
+def check_markdown(text: str, plain: str, flat: str) -> None:
+    """TEXT, made of the hostile plan and ledger, has the structure of PLAIN, made of plain
+    words with the same line breaks, as many lines as FLAT, made of words on one line each,
+    and shows every hostile text."""
+    assert structure(text) == structure(plain)
+    assert "\r" not in text and text.count("\n") == flat.count("\n")
+    lines, plain_lines = text.splitlines(), plain.splitlines()
+    for start in ("#", "|", "- ", "```"):
+        assert sum(x.startswith(start) for x in lines) == sum(
+            x.startswith(start) for x in plain_lines
+        ), start
+    assert not HIDDEN.search(text)
+    seen = shown_text(text)
+    for h in HOSTILE:
+        for piece in re.split(r"[\r\n]", shown(h)):
+            assert piece in seen, h
+    assert LONG in seen
+
+
+def test_markdown_through_the_cli(
+    run: Callable[..., Result], hostile: Files, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = run("report", "--as-of", AS_OF)
+    assert result.exit_code == 0, result.stderr
+    target = tmp_path / "报告.md"
+    assert run("report", "-o", str(target), "--as-of", AS_OF).exit_code == 0
+    assert target.read_text(encoding="utf-8") == result.stdout
+    others = []
+    for word in (plain_word, flat_word):
+        chosen = files(tmp_path / word.__name__, word)
+        monkeypatch.setenv("RECTIFY_PLAN", str(chosen.plan))
+        monkeypatch.setenv("RECTIFY_LEDGER", str(chosen.ledger))
+        others.append(run("report", "--as-of", AS_OF).stdout)
+    check_markdown(result.stdout, *others)
+
+
+def test_markdown_writer(hostile: Files, tmp_path: Path) -> None:
+    text = writers.markdown(report_of(hostile)[0])
+    plain, flat = (
+        writers.markdown(report_of(files(tmp_path / word.__name__, word))[0])
+        for word in (plain_word, flat_word)
+    )
+    check_markdown(text, plain, flat)
+    assert "\n### (一)\\# 标题\n" in text  # the plan's heading, its text escaped
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("# 标题", "\\# 标题"),
+        ("| a | b |", "\\| a \\| b \\|"),
+        ("[链接](http://x)", "\\[链接\\](http://x)"),
+        ("![图](x.png)", "!\\[图\\](x.png)"),
+        ("<script>", "\\<script\\>"),
+        ("```", "\\`\\`\\`"),
+        ("*强调* _强调_ ~~删除~~", "\\*强调\\* \\_强调\\_ \\~\\~删除\\~\\~"),
+        ("&lt; C:\\路径", "\\&lt; C:\\\\路径"),
+        ("- 一项", "\\- 一项"),
+        ("1. 一项", "1\\. 一项"),
+        ("===", "\\==="),
+        ("第一行\n# 第二行\r\n第三行\r第四行", "第一行<br>\\# 第二行<br>第三行<br>第四行"),
+        ("\x1b[31m\u202e", "\\\\x1b\\[31m\\\\u202e"),
+        ("1.1 措施、-1、=1", "1.1 措施、-1、=1"),
+    ],
+)
+def test_markdown_text(text: str, written: str) -> None:
+    assert writers.markdown_text(text) == written
