@@ -2,11 +2,14 @@
 
 `build` gathers everything from the plan and the ledger at a date; `blocks` lays the
 progress report out as headings, paragraphs and tables that `writers` turn into
-Markdown or Word. Nothing here writes a file or reads the clock.
+Markdown or Word; each text from the plan or the ledger goes through the writer's `Quote`
+(Markdown escapes it), rectify's own wording does not. Nothing here writes a file or reads
+the clock.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Literal
@@ -341,6 +344,7 @@ class Chart:
 
 
 Block = Heading | Paragraph | Bullets | Table | Chart
+Quote = Callable[[str], str]  # how a writer sets down text from the plan or the ledger
 
 
 def chart_lines(
@@ -368,19 +372,24 @@ def chart_lines(
     return lines
 
 
-def _describe(detail: Detail) -> str:
+def _owner(item: Item, q: Quote) -> str:
+    """Return the measure's owner as Q sets it down, or 未指定."""
+    return q(item.owner) if item.owner else "未指定"
+
+
+def _describe(detail: Detail, q: Quote) -> str:
     """Say in sentences what was done for a measure, or where it stands."""
     item, m = detail.item, detail.item.measure
-    owner = f"责任人:{item.owner}。" if item.owner else "责任人:未指定。"
+    owner = f"责任人:{_owner(item, q)}。"
     if item.closed and detail.closing is not None:
         e = detail.closing.event
         kind = "长效机制已建立,已销号" if m.ongoing else "已完成整改并销号"
-        text = f"{kind}({e.date},{e.by})。"
+        text = f"{kind}({e.date},{q(e.by)})。"
         if e.note:
-            text += f"整改情况:{e.note}。"
+            text += f"整改情况:{q(e.note)}。"
         proof = evidence(detail.closing)
         if proof:
-            text += f"佐证材料:{'、'.join(proof)}。"
+            text += f"佐证材料:{'、'.join(map(q, proof))}。"
         if item.next_review:
             text += f"上次复查 {item.last_review},下次应在 {item.next_review} 前复查"
             text += "(已逾期)。" if item.review_due else "。"
@@ -389,27 +398,27 @@ def _describe(detail: Detail) -> str:
         return f"尚无任何进展登记(未启动)。{owner}"
     text = f"{STATE_LABELS[item.state]}。"
     if item.state == "reopened" and detail.reopened is not None:
-        text += f"{detail.reopened.event.date} 因“{detail.reopened.event.note}”重新打开。"
+        text += f"{detail.reopened.event.date} 因“{q(detail.reopened.event.note)}”重新打开。"
     if detail.progress is not None:
         p = detail.progress.event
         done = f"完成 {p.percent}%" if p.percent is not None else "未填报百分比"
-        text += f"进度:{done}({p.date} 登记)。现阶段成效:{p.note}。"
+        text += f"进度:{done}({p.date} 登记)。现阶段成效:{q(p.note)}。"
         text += f"预计完成时间:{p.eta or '未填报'}。"
     else:
         text += "进度:尚无进展登记。现阶段成效:无。预计完成时间:未填报。"
     return text + owner
 
 
-def _due_text(item: Item) -> str:
+def _due_text(item: Item, q: Quote) -> str:
     if item.due is None:
-        return item.measure.deadline
+        return q(item.measure.deadline)
     extended = f",原定 {item.original_due},已延期 {item.extensions} 次" if item.extensions else ""
     extended += "(逾期后延期)" if item.late_extension else ""
-    return f"{item.measure.deadline},{item.due} 到期{extended}"
+    return f"{q(item.measure.deadline)},{item.due} 到期{extended}"
 
 
-def blocks(report: Report) -> list[Block]:
-    """Lay out the progress report the plan's 五(三) asks for."""
+def blocks(report: Report, q: Quote) -> list[Block]:
+    """Lay out the progress report the plan's 五(三) asks for; Q sets down each text from the files."""
     plan, s = report.plan, report.status
     o = s.overall
     dated = [d for d in report.details if d.item.due is not None]
@@ -417,10 +426,10 @@ def blocks(report: Report) -> list[Block]:
     out: list[Block] = [
         Heading(1, "整改工作进展情况报告"),
         Paragraph(
-            f"方案:{plan.plan.title}({plan.plan.date})。"
-            + (f"依据:{plan.plan.basis}。" if plan.plan.basis else "")
+            f"方案:{q(plan.plan.title)}({plan.plan.date})。"
+            + (f"依据:{q(plan.plan.basis)}。" if plan.plan.basis else "")
             + f"统计截至 {report.as_of}。"
-            + (f"账本头哈希:{report.head}。" if report.head else "账本尚无记录。")
+            + (f"账本头哈希:{q(report.head)}。" if report.head else "账本尚无记录。")
         ),
         Heading(2, "一、总体情况"),
         Bullets(
@@ -439,7 +448,7 @@ def blocks(report: Report) -> list[Block]:
             ["整改时限", "措施数", "已销号", "完成率", "已超期", "待复查"],
             [
                 [
-                    t.key,
+                    q(t.key),
                     str(t.total),
                     str(t.closed),
                     percent(t.rate),
@@ -456,7 +465,7 @@ def blocks(report: Report) -> list[Block]:
     for check in report.deadlines:
         out.append(
             Paragraph(
-                f"{check.group}({check.due})到期的 {check.total} 项措施:{check.verdict()}"
+                f"{q(check.group)}({check.due})到期的 {check.total} 项措施:{check.verdict()}"
                 f"(延期后才完成的不计为按期);截至 {report.as_of} 已销号 {check.closed_now} 项。"
             )
         )
@@ -465,7 +474,7 @@ def blocks(report: Report) -> list[Block]:
     for problem in plan.problems:
         t = tallies[str(problem.number)]
         done = "该问题已完成整改。" if t.closed == t.total else ""
-        out.append(Heading(3, f"({chinese_numeral(problem.number)}){problem.title}"))
+        out.append(Heading(3, f"({chinese_numeral(problem.number)}){q(problem.title)}"))
         out.append(
             Paragraph(f"{done}共 {t.total} 项措施,已销号 {t.closed} 项,已超期 {t.overdue} 项。")
         )
@@ -475,8 +484,8 @@ def blocks(report: Report) -> list[Block]:
             m = d.item.measure
             out.append(
                 Paragraph(
-                    f"措施 {m.id}({_due_text(d.item)};牵头:{names(m.lead)};"
-                    f"责任:{'、'.join(m.responsible)}):{_describe(d)}"
+                    f"措施 {q(m.id)}({_due_text(d.item, q)};牵头:{names(tuple(map(q, m.lead)))};"
+                    f"责任:{'、'.join(map(q, m.responsible))}):{_describe(d, q)}"
                 )
             )
     late = [d for d in report.details if d.item.overdue]
@@ -488,13 +497,13 @@ def blocks(report: Report) -> list[Block]:
                 ["编号", "整改时限", "到期日", "超期天数", "牵头科室", "责任科室", "责任人"],
                 [
                     [
-                        d.item.measure.id,
-                        d.item.measure.deadline,
+                        q(d.item.measure.id),
+                        q(d.item.measure.deadline),
                         str(d.item.due),
                         str(d.item.days_overdue),
-                        names(d.item.measure.lead),
-                        "、".join(d.item.measure.responsible),
-                        d.item.owner or "未指定",
+                        names(tuple(map(q, d.item.measure.lead))),
+                        "、".join(map(q, d.item.measure.responsible)),
+                        _owner(d.item, q),
                     ]
                     for d in late
                 ],
@@ -508,8 +517,8 @@ def blocks(report: Report) -> list[Block]:
     out.append(
         Bullets(
             [
-                f"措施 {d.item.measure.id}:上次复查或销号 {d.item.last_review or '无'},"
-                f"应在 {d.item.next_review} 前复查;责任人:{d.item.owner or '未指定'}。"
+                f"措施 {q(d.item.measure.id)}:上次复查或销号 {d.item.last_review or '无'},"
+                f"应在 {d.item.next_review} 前复查;责任人:{_owner(d.item, q)}。"
                 for d in review
             ]
         )
@@ -522,9 +531,9 @@ def blocks(report: Report) -> list[Block]:
     out.append(
         Bullets(
             [
-                f"措施 {d.item.measure.id}({_due_text(d.item)},{STATE_LABELS[d.item.state]}):"
+                f"措施 {q(d.item.measure.id)}({_due_text(d.item, q)},{STATE_LABELS[d.item.state]}):"
                 f"{'预计 ' + str(d.progress.event.eta) + ' 完成;' if d.progress and d.progress.event.eta else ''}"
-                f"责任人:{d.item.owner or '未指定'}。"
+                f"责任人:{_owner(d.item, q)}。"
                 for d in pending
             ]
         )

@@ -2,35 +2,81 @@
 
 openpyxl and python-docx are imported only here, inside the functions that need them,
 so that no other command pays for loading them.
+
+A ledger or a plan may hold any text, old and hand-made ones included, so each writer sets
+it down as text and nothing more:
+
+- Characters a reader cannot see or a document cannot hold (C0 controls other than tab and
+  line breaks, DEL, C1 controls, the bidirectional controls that reorder what is shown,
+  lone surrogates, U+FFFE and U+FFFF) are written out as Python writes them, `\\x1b` or
+  `\\u202e` (`visible`): seen, and saying which character the ledger holds, where U+FFFD
+  would not. Word and Excel get this, and Markdown before its own escaping;
+  CSV keeps the text as it is.
+- Markdown: text from the plan or the ledger is escaped (`markdown_text`) so that it cannot
+  open a heading, list, table cell, link, image, HTML or emphasis; line breaks become <br>.
+- Excel: every text cell is a string cell, never a formula, cut with a marker to Excel's
+  32,767 characters.
+- CSV: a cell that starts with = + - @ tab or CR gets a leading `'` (OWASP's rule against
+  CSV injection).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
-from .reports import COLUMNS, Block, Bullets, Chart, Heading, Paragraph, Report, Row, Table
+from .reports import COLUMNS, Bullets, Chart, Heading, Paragraph, Report, Row, Table, blocks
 
 if TYPE_CHECKING:
     from .ledger import Entry
 
 A4_TEXT_WIDTH_CM = 16.0  # 21 cm less 2.5 cm margins either side
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may read as a formula
+EXCEL_CELL_LIMIT = 32_767  # characters (UTF-16 units) a cell holds
+
+
+# ---------------------------------------------------------------------------- any document
+
+_HIDDEN = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+    r"\ud800-\udfff\ufffe\uffff]"
+)
+
+
+def _written_out(match: re.Match[str]) -> str:
+    """Return the matched character as Python writes it in a string: \\x1b, \\u202e."""
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: str) -> str:
+    """Return TEXT with each hidden or XML-illegal character written out as \\xNN or \\uNNNN."""
+    return _HIDDEN.sub(_written_out, text)
 
 
 # ---------------------------------------------------------------------------- Markdown
 
+_MARKUP = re.compile(r"[\\`*_\[\]<>|~&#]")
+# what opens a list item, a setext heading or a thematic break at the start of a line
+_BLOCK_MARKER = re.compile(r"^[ \t]*(?:[-+=]|[0-9]{1,9}[.)])(?=[-= \t]|$)")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+
+def markdown_text(text: str) -> str:
+    """Return text from the plan or the ledger as Markdown that shows it and adds no markup."""
+    text = _MARKUP.sub(r"\\\g<0>", visible(text))
+    text = _BLOCK_MARKER.sub(lambda m: m.group()[:-1] + "\\" + m.group()[-1], text)
+    return _LINE_BREAK.sub("<br>", text)
 
 
-def markdown(blocks: list[Block]) -> str:
-    """Return the report as Markdown."""
+def markdown(report: Report) -> str:
+    """Return the progress report as Markdown."""
     out: list[str] = []
-    for block in blocks:
+    for block in blocks(report, markdown_text):
         if isinstance(block, Heading):
             out += ["#" * block.level + " " + block.text, ""]
         elif isinstance(block, Paragraph):
@@ -38,16 +84,21 @@ def markdown(blocks: list[Block]) -> str:
         elif isinstance(block, Bullets):
             out += [f"- {item}" for item in block.items] + [""]
         elif isinstance(block, Table):
-            out.append("| " + " | ".join(map(_cell, block.headers)) + " |")
+            out.append("| " + " | ".join(block.headers) + " |")
             out.append("|" + "|".join(" --- " for _ in block.headers) + "|")
-            out += ["| " + " | ".join(map(_cell, row)) + " |" for row in block.rows]
+            out += ["| " + " | ".join(row) + " |" for row in block.rows]
             out.append("")
-        elif isinstance(block, Chart):
-            out += ["```text", *block.lines, "```", ""]
+        elif isinstance(block, Chart):  # rectify's bars and dates, and the plan's deadline words
+            out += ["```text", *map(visible, block.lines), "```", ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 
 # ---------------------------------------------------------------------------- Word
+
+
+def _word(text: str) -> str:
+    """Return TEXT as python-docx may take it: made visible, a CR LF one line break, not two."""
+    return visible(text).replace("\r\n", "\n")
 
 
 def _east_asian(style_or_run: Any, font: str) -> None:
@@ -63,8 +114,8 @@ def _east_asian(style_or_run: Any, font: str) -> None:
     fonts.set(qn("w:eastAsia"), font)
 
 
-def docx(blocks: list[Block], report: Report) -> bytes:
-    """Return the report as a Word document: Chinese fonts, A4, tables that fit the page."""
+def docx(report: Report) -> bytes:
+    """Return the progress report as a Word document: Chinese fonts, A4, tables that fit the page."""
     from docx import Document
     from docx.shared import Cm, Pt, RGBColor
 
@@ -83,14 +134,16 @@ def docx(blocks: list[Block], report: Report) -> bytes:
         style.font.color.rgb = RGBColor(0, 0, 0)
         style.font.size = Pt({1: 18, 2: 15, 3: 13}[level])
         _east_asian(style, "黑体")
-    for block in blocks:
+    # `_word` leaves what it made visible alone, so every text python-docx gets goes through
+    # it, quoted as the plan's or the ledger's or not: no text can make python-docx fail.
+    for block in blocks(report, _word):
         if isinstance(block, Heading):
-            document.add_heading(block.text, block.level)
+            document.add_heading(_word(block.text), block.level)
         elif isinstance(block, Paragraph):
-            document.add_paragraph(block.text)
+            document.add_paragraph(_word(block.text))
         elif isinstance(block, Bullets):
             for item in block.items:
-                document.add_paragraph(item, style="List Bullet")
+                document.add_paragraph(_word(item), style="List Bullet")
         elif isinstance(block, Table):
             table = document.add_table(rows=1, cols=len(block.headers))
             table.style = "Table Grid"
@@ -101,7 +154,7 @@ def docx(blocks: list[Block], report: Report) -> bytes:
                 row = table.rows[0] if n == 0 else table.add_row()
                 for cell, text, width in zip(row.cells, cells, widths, strict=True):
                     cell.width = width
-                    cell.text = text
+                    cell.text = _word(text)
                     for run in cell.paragraphs[0].runs:
                         run.font.size = Pt(10.5)
                         run.font.bold = n == 0
@@ -111,7 +164,7 @@ def docx(blocks: list[Block], report: Report) -> bytes:
                 paragraph.paragraph_format.space_before = paragraph.paragraph_format.space_after = (
                     Pt(0)
                 )
-                run = paragraph.add_run(line)
+                run = paragraph.add_run(_word(line))
                 run.font.name = "Consolas"
                 run.font.size = Pt(8)
                 _east_asian(run, "黑体")
@@ -129,19 +182,25 @@ def docx(blocks: list[Block], report: Report) -> bytes:
 # ---------------------------------------------------------------------------- CSV and JSON
 
 
-def _plain(value: object) -> object:
+def _plain(value: object) -> str:
+    """Return a 台账 value as a CSV cell: dates as YYYY-MM-DD, nothing as empty."""
     if isinstance(value, date):
         return value.isoformat()
-    return value
+    return str(value or "")
+
+
+def neutral(cell: str) -> str:
+    """Return CELL with a leading ' if a spreadsheet could take it for a formula (OWASP)."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
 def csv_text(rows: list[Row]) -> str:
-    """Return the 台账 as CSV, Chinese headers, dates as YYYY-MM-DD."""
+    """Return the 台账 as CSV, Chinese headers, dates as YYYY-MM-DD, no cell a formula."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([header for header, _ in COLUMNS])
     for row in rows:
-        writer.writerow([_plain(getattr(row, key)) or "" for _, key in COLUMNS])
+        writer.writerow([neutral(_plain(getattr(row, key))) for _, key in COLUMNS])
     return buffer.getvalue()
 
 
@@ -170,6 +229,48 @@ WIDTHS = {
 }
 
 
+def excel_text(text: str) -> str:
+    """Return TEXT as an Excel cell holds it: made visible, cut to fit with a marker saying how much."""
+    text = visible(text)
+    if len(text.encode("utf-16-le")) // 2 <= EXCEL_CELL_LIMIT:
+        return text
+    room = EXCEL_CELL_LIMIT - len(f"…(以下省略 {len(text)} 字)")  # the longest marker it can take
+    kept = 0
+    for char in text:
+        room -= 2 if ord(char) > 0xFFFF else 1
+        if room < 0:
+            break
+        kept += 1
+    return f"{text[:kept]}…(以下省略 {len(text) - kept} 字)"
+
+
+def _as_text(cell: Any) -> None:
+    """Make CELL, which holds text, a text cell: never a formula, never an error value."""
+    cell.data_type = "s"  # openpyxl takes a text starting with = as a formula, #N/A as an error
+    if cell.value.startswith(FORMULA_STARTS):
+        cell.quotePrefix = True  # as Excel does for '=…: the text stays text when edited
+
+
+def _set(cell: Any, value: object) -> Any:
+    """Put VALUE in CELL, text as `excel_text` makes it and as text; return CELL."""
+    if isinstance(value, str):
+        cell.value = excel_text(value)
+        _as_text(cell)
+    else:
+        cell.value = value
+    return cell
+
+
+def _append(sheet: Any, values: Sequence[object]) -> list[object]:
+    """Append VALUES to SHEET as `_set` writes them; return what the cells hold."""
+    held = [excel_text(v) if isinstance(v, str) else v for v in values]
+    sheet.append(held)
+    for n, value in enumerate(held, start=1):
+        if isinstance(value, str):
+            _as_text(sheet.cell(row=sheet.max_row, column=n))
+    return held
+
+
 def xlsx(report: Report, rows: list[Row], entries: list[Entry], timezone: str) -> bytes:
     """Return the 台账 as an Excel workbook: the rows, the full history, the rates with charts."""
     from openpyxl import Workbook
@@ -184,7 +285,7 @@ def xlsx(report: Report, rows: list[Row], entries: list[Entry], timezone: str) -
 
     def header(sheet: Any, names: list[str], widths: list[float]) -> None:
         """Write a bold, frozen header row; print landscape on A4, as wide as the page."""
-        sheet.append(names)
+        _append(sheet, names)
         for n, width in enumerate(widths, start=1):
             cell = sheet.cell(row=1, column=n)
             cell.font, cell.fill, cell.alignment = bold, header_fill, wrap
@@ -216,8 +317,7 @@ def xlsx(report: Report, rows: list[Row], entries: list[Entry], timezone: str) -
     header(ledger_sheet, [h for h, _ in COLUMNS], [WIDTHS[k] for _, k in COLUMNS])
     widths = [float(WIDTHS[k]) for _, k in COLUMNS]
     for row in rows:
-        cells = [getattr(row, key) or None for _, key in COLUMNS]
-        ledger_sheet.append(cells)
+        cells = _append(ledger_sheet, [getattr(row, key) or None for _, key in COLUMNS])
         fit_height(ledger_sheet, ledger_sheet.max_row, cells, widths)
         for n, (_, key) in enumerate(COLUMNS, start=1):
             cell = ledger_sheet.cell(row=ledger_sheet.max_row, column=n)
@@ -271,8 +371,8 @@ def xlsx(report: Report, rows: list[Row], entries: list[Entry], timezone: str) -
             entry.line,
             e.hash,
         ]
-        history.append(values)
-        texts = [v if isinstance(v, str) else None for v in values]
+        held = _append(history, values)
+        texts = [v if isinstance(v, str) else None for v in held]
         texts[-1] = None  # the hash may run past its column
         fit_height(history, history.max_row, texts, history_widths)
         for n, fmt in (
@@ -300,17 +400,17 @@ def xlsx(report: Report, rows: list[Row], entries: list[Entry], timezone: str) -
         ("按整改时限", status.by_deadline),
         ("按科室", status.by_department),
     ):
-        rates.cell(row=top, column=1, value=title).font = Font(bold=True, size=12)
+        _set(rates.cell(row=top, column=1), title).font = Font(bold=True, size=12)
         for n, name in enumerate(
             ["项目", "措施数", "已销号", "完成率", "已超期", "待复查"], start=1
         ):
-            cell = rates.cell(row=top + 1, column=n, value=name)
+            cell = _set(rates.cell(row=top + 1, column=n), name)
             cell.font, cell.fill = bold, header_fill
         for r, t in enumerate(tallies, start=top + 2):
             for n, value in enumerate(
                 [t.label, t.total, t.closed, t.rate, t.overdue, t.review_due], start=1
             ):
-                rates.cell(row=r, column=n, value=value)
+                _set(rates.cell(row=r, column=n), value)
             rates.cell(row=r, column=4).number_format = "0.0%"
         first, last = top + 2, top + 1 + len(tallies)
         chart = BarChart()
@@ -330,7 +430,7 @@ def xlsx(report: Report, rows: list[Row], entries: list[Entry], timezone: str) -
     trend = book.create_sheet("进度趋势")
     header(trend, ["日期", "已销号", "措施总数", "完成率"], [12, 10, 10, 10])
     for point in report.trend:
-        trend.append([point.day, point.closed, point.total, point.rate])
+        _append(trend, [point.day, point.closed, point.total, point.rate])
         trend.cell(row=trend.max_row, column=1).number_format = "yyyy-mm-dd"
         trend.cell(row=trend.max_row, column=4).number_format = "0.0%"
     line = LineChart()
@@ -348,12 +448,14 @@ def xlsx(report: Report, rows: list[Row], entries: list[Entry], timezone: str) -
         series.smooth = False  # the rate moves in steps, one sign-off at a time
     trend.add_chart(line, "F2")
     below = trend.max_row + 2
-    trend.cell(row=below, column=1, value="各时限到期时的完成情况").font = Font(bold=True)
-    trend.append(
-        ["整改时限", "到期日", "措施数", "按期", "延期后按期", "逾期", "延期未到期", "现已销号"]
+    _set(trend.cell(row=below, column=1), "各时限到期时的完成情况").font = Font(bold=True)
+    _append(
+        trend,
+        ["整改时限", "到期日", "措施数", "按期", "延期后按期", "逾期", "延期未到期", "现已销号"],
     )
     for check in report.deadlines:
-        trend.append(
+        _append(
+            trend,
             [
                 check.group,
                 check.due,
@@ -363,13 +465,13 @@ def xlsx(report: Report, rows: list[Row], entries: list[Entry], timezone: str) -
                 check.late,
                 check.pending,
                 check.closed_now,
-            ]
+            ],
         )
         trend.cell(row=trend.max_row, column=2).number_format = "yyyy-mm-dd"
 
     moment = datetime.combine(report.as_of, time())
     book.properties.creator = book.properties.lastModifiedBy = "rectify"
-    book.properties.title = f"{report.plan.plan.title}整改台账"
+    book.properties.title = visible(f"{report.plan.plan.title}整改台账")
     book.properties.created = book.properties.modified = moment
     buffer = io.BytesIO()
     book.save(buffer)

@@ -43,16 +43,15 @@ def report(
 
     示例:rectify report --format docx --as-of 2023-12-31
     """
-    from ..reports import blocks, parse_step
+    from ..reports import parse_step
     from ..writers import docx, markdown
 
     form = _format(form, ("md", "docx"))
     data, _ = given.workspace.report(given.day(), parse_step(given.step))
-    laid_out = blocks(data)
     if form == "md" and given.output is None:
-        typer.echo(markdown(laid_out), nl=False)
+        typer.echo(markdown(data), nl=False)
         return
-    content = markdown(laid_out).encode("utf-8") if form == "md" else docx(laid_out, data)
+    content = markdown(data).encode("utf-8") if form == "md" else docx(data)
     _save(given.output or Path(f"整改工作进展情况报告-{data.as_of}.{form}"), content)
 
 
