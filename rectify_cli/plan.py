@@ -55,6 +55,13 @@ def _known_timezone(name: str) -> str:
     return name
 
 
+def _plausible_date(day: date) -> date:
+    """Refuse a plan date that no plan has, whose deadlines would run past the calendar."""
+    if not 1949 <= day.year <= 2999:
+        raise ValueError(f"方案日期 {day} 不合常理,应在 1949 年至 2999 年之间")
+    return day
+
+
 def _date_as_written(value: object) -> object:
     """Take an unquoted YAML date (2023-11-15) as the deadline word it was written as."""
     return value.isoformat() if isinstance(value, date) else value
@@ -135,7 +142,7 @@ class PlanInfo(Model):
 
     title: Text
     basis: Text | None = None
-    date: date
+    date: Annotated[date, AfterValidator(_plausible_date)]
     timezone: Annotated[StrictStr, AfterValidator(_known_timezone)] = "Asia/Shanghai"
 
 
@@ -411,7 +418,12 @@ def load_plan(path: Path, cache: Path | None = None) -> Plan:
     if cache is not None and before is not None:
         text = load_text(cache, "plan", path, before, __version__)
         if text is not None:
-            return Plan.model_validate_json(text)
+            from pydantic import ValidationError
+
+            try:
+                return Plan.model_validate_json(text)
+            except ValidationError:  # a cache this code would not have written: read the file
+                pass
     from .yamlsource import load_located
 
     plan = parse_plan(load_located(path))

@@ -148,9 +148,18 @@ def build(
     )
 
 
+MAX_POINTS = 1000  # about twenty years week by week: more is a typing error, not a plan
+
+
 def trend(plan: Plan, index: Index, as_of: date, step: Step = "week") -> list[Point]:
     """Return the completion rate from the plan's date to AS_OF, week by week or month by month."""
     start = plan.plan.date
+    span = (as_of - start).days // (7 if step == "week" else 30)
+    if span > MAX_POINTS:
+        raise Refused(
+            f"从方案日期 {start} 到 {as_of} {'按周' if step == 'week' else '按月'}要画 {span} 个点,"
+            f"超过 {MAX_POINTS} 个;请检查 --as-of,或用 --step month"
+        )
     days: list[date] = []
     day = start
     n = 0

@@ -33,8 +33,17 @@ DEFAULT = "默认位置"
 
 
 def clock() -> datetime:
-    """Return the current moment, timezone-aware. The one place rectify reads the clock."""
-    return datetime.now().astimezone()
+    """Return the current moment, timezone-aware. The one place rectify reads the clock.
+
+    The machine's own timezone is only a way to say the moment; one it cannot state
+    (TZ=UTC+99) falls back to UTC, and the moment is then told in the plan's timezone.
+    """
+    try:
+        return datetime.now().astimezone()
+    except (ValueError, OverflowError, OSError):
+        from datetime import timezone
+
+        return datetime.now(timezone.utc)
 
 
 def embedded_plan() -> Path:

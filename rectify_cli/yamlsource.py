@@ -176,6 +176,13 @@ def parse_located(path: Path, text: str) -> Located:
         raise DataInvalid([Diagnostic(path, line, col, yaml_problem(exc, text))]) from None
     except yaml.YAMLError as exc:
         raise DataInvalid([Diagnostic(path, 1, 1, yaml_problem(exc, text))]) from None
+    except ValueError:  # Python will not read a number of thousands of digits
+        import re
+
+        long = re.search(r"[0-9]{1000,}", text)
+        at = long.start() if long else 0
+        line, col = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+        raise DataInvalid([Diagnostic(path, line, col, "数字位数过多,无法读取")]) from None
     finally:
         loader.dispose()
     return Located(path, data, root, problems)

@@ -4,7 +4,10 @@ one, exit 2, no traceback, and no file changed."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +21,7 @@ from rectify_cli.errors import DataInvalid, LedgerTorn, RectifyError
 from rectify_cli.events import Event
 from rectify_cli.ledger import HEADER, encode, parse_ledger, read_ledger, verify
 from rectify_cli.plan import load_plan, parse_plan
+from rectify_cli.workspace import embedded_plan
 from rectify_cli.yamlsource import load_located, parse_located
 
 from .conftest import SMALL_PLAN, Result
@@ -467,6 +471,52 @@ def test_a_near_ledger_reads_or_is_refused_in_chinese(scratch: Path, text: str) 
 
 
 def test_the_real_plan_still_loads(tmp_path: Path) -> None:
-    from rectify_cli.workspace import embedded_plan
 
     assert len(list(load_plan(embedded_plan()).measures)) == 21
+
+
+NO_INTERNAL_ERRORS = {
+    "trend far in the future": (("trend", "--as-of", "9999-12-31"), "超过 1000 个"),
+    "report far in the future": (("report", "--as-of", "9999-12-31"), "超过 1000 个"),
+    "export far in the future": (
+        ("export", "--format", "csv", "--as-of", "9999-12-31"),
+        "超过 1000 个",
+    ),
+    "plan dated near year 9999": (("status",), "不合常理"),
+    "a 5,000-digit number": (("check",), "数字位数过多"),
+    "an argument that is not UTF-8": (("close", "3.2", "--evidence", "纪要\udcff\udcfe"), "U+DCFF"),
+}
+
+
+@pytest.mark.parametrize("name", list(NO_INTERNAL_ERRORS))
+def test_no_internal_errors(
+    name: str, run: Callable[..., Result], tmp_path: Path, isolated: Path
+) -> None:
+    args, words = NO_INTERNAL_ERRORS[name]
+    plan = embedded_plan().read_text(encoding="utf-8")
+    if "9999" in name:
+        plan = plan.replace("date: 2023-09-19", "date: 9999-12-20")
+    if "digit" in name:
+        plan = plan.replace("  - number: 1\n", "  - number: 1" + "1" * 5000 + "\n")
+    path = tmp_path / "plan.yaml"
+    path.write_text(plan, encoding="utf-8")
+    result = run(*args, "--plan", str(path))
+    assert result.exit_code == 2, result.stdout
+    assert words in result.stderr and "内部错误" not in result.stderr, result.stderr
+    assert not isolated.exists()
+
+
+def test_a_timezone_the_machine_cannot_state_falls_back(tmp_path: Path) -> None:
+    """TZ=UTC+99 cannot be a real offset; today is the plan's today anyway."""
+    env = {
+        **os.environ,
+        "TZ": "UTC+99",
+        "XDG_DATA_HOME": str(tmp_path),
+        "XDG_CACHE_HOME": str(tmp_path),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "rectify_cli", "status", "--json"],
+        capture_output=True, text=True, encoding="utf-8", env=env, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["total"] == 21

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from functools import partial
 from typing import Annotated, Any
 
 import typer
@@ -39,6 +38,29 @@ rectify {version} — 整改台账
 全部命令和选项:rectify --help;每条命令的说明和示例:rectify 命令 --help"""
 
 
+def _utf8_arguments(arguments: list[str]) -> list[str]:
+    """Return the arguments as UTF-8 text; refuse any that are not UTF-8 at all.
+
+    Python keeps bytes it could not decode in the locale's encoding as lone surrogates:
+    under LC_ALL=C a Chinese argument arrives so, and is read again as the UTF-8 it is.
+    """
+    from ..errors import Refused
+
+    decoded = []
+    for argument in arguments:
+        if any("\ud800" <= char <= "\udfff" for char in argument):
+            try:
+                argument = os.fsencode(argument).decode("utf-8")
+            except (UnicodeDecodeError, UnicodeEncodeError):
+                char = next(c for c in argument if "\ud800" <= c <= "\udfff")
+                raise Refused(
+                    f"命令行参数中含有不能如实显示的字符 U+{ord(char):04X}(不是 UTF-8 编码的字节),"
+                    "请检查终端或输入法的编码;未做任何改动"
+                ) from None
+        decoded.append(argument)
+    return decoded
+
+
 class RectifyGroup(TyperGroup):
     """The command group: Chinese help, and the one place that turns errors into output."""
 
@@ -56,11 +78,13 @@ class RectifyGroup(TyperGroup):
         **extra: Any,
     ) -> Any:
         """Run a command; print any error in Chinese on stderr and exit with its code."""
-        run = partial(super().main, args, prog_name, complete_var, False, windows_expand_args)
         if not standalone_mode:
-            return run(**extra)
+            return super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
         try:
-            code = run(**extra)
+            arguments = _utf8_arguments(sys.argv[1:] if args is None else list(args))
+            code = super().main(
+                arguments, prog_name, complete_var, False, windows_expand_args, **extra
+            )
         except RectifyError as exc:
             for line in exc.lines():
                 typer.echo(line if isinstance(exc, DataInvalid) else f"错误:{line}", err=True)
