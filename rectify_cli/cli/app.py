@@ -81,10 +81,10 @@ class RectifyGroup(TyperGroup):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
         try:
-            arguments = _utf8_arguments(sys.argv[1:] if args is None else list(args))
-            code = super().main(
-                arguments, prog_name, complete_var, False, windows_expand_args, **extra
-            )
+            given = sys.argv[1:] if args is None else list(args)
+            decoded = _utf8_arguments(given)
+            args = args if decoded == given else decoded  # None keeps Windows' wildcard expansion
+            code = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
         except RectifyError as exc:
             for line in exc.lines():
                 typer.echo(line if isinstance(exc, DataInvalid) else f"错误:{line}", err=True)
