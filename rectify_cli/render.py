@@ -17,7 +17,7 @@ from rich.cells import cell_len
 
 from . import schema
 from .core import REVIEW_GROUP, STATE_LABELS, Item, Status, Tally
-from .text import bar, clip, describe, evidence_text, fit, names, percent, state_text
+from .text import bar, clip, describe, evidence_text, fit, names, percent, state_text, visible
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -199,7 +199,7 @@ class TextFormatter:
     # ------------------------------------------------------------ building blocks
 
     def _text(self, value: str, style: str = "") -> Cell:
-        return (value, style if self.styled else "")
+        return (visible(value), style if self.styled else "")
 
     def _bar(self, rate: float, width: int) -> str:
         full, empty = ("█", "░") if blocks_fit(self.console.encoding) else ("#", "-")
@@ -265,9 +265,9 @@ class TextFormatter:
     def _print(self, *blocks: list[Line] | str) -> None:
         """Print tables and lines of text (wrapped to the screen), trailing blanks trimmed."""
         lines: list[Line] = []
-        for block in blocks:
+        for block in blocks:  # text from files may hold control characters: show them
             if isinstance(block, str):
-                lines += [[(line, "")] for line in wrap(block, self.console.width)]
+                lines += [[(line, "")] for line in wrap(visible(block), self.console.width)]
             else:
                 lines += block
         if not self.styled:
@@ -413,8 +413,7 @@ class TextFormatter:
         lines = []
         for entry in entries:
             first, *rest = entry_lines(entry)
-            lines.append(f"{entry.event.id}  {first}")
-            lines += ["    " + line.strip() for line in rest]
+            lines += [f"{entry.event.id}  {first}", *rest]
         lines.append(f"共 {len(entries)} 条记录")
         self._print(*lines)
 
@@ -465,7 +464,8 @@ def entry_lines(entry: Entry) -> list[str]:
         f"{e.date} {describe(e)} 由 {e.by}"
         f"(登记于 {e.recorded:%Y-%m-%d %H:%M:%S%z}{backdated},第 {entry.line} 行)"
     ]
-    if e.note:
-        lines.append(f"    说明:{e.note}")
+    first, *more = e.note.splitlines() or [""]
+    if e.note:  # every line of a note indented under it: none can pass for a record
+        lines += [f"    说明:{first}", *(f"          {line}" for line in more)]
     lines += [f"    佐证:{evidence_text(x)}" for x in e.evidence]
     return lines

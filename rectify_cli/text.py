@@ -6,6 +6,7 @@ the same on screen, in the report and in the 台账.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from rich.cells import get_character_cell_size
@@ -15,6 +16,23 @@ from .actions import ACTION_LABELS
 if TYPE_CHECKING:
     from .core import Item
     from .events import Event, Evidence
+
+
+_HIDDEN = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+    r"\ud800-\udfff\ufffe\uffff]"
+)
+
+
+def _written_out(match: re.Match[str]) -> str:
+    """Return the matched character as Python writes it in a string: \\x1b, \\u202e."""
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: str) -> str:
+    """Return TEXT with each hidden or XML-illegal character written out as \\xNN or \\uNNNN."""
+    return _HIDDEN.sub(_written_out, text)
 
 
 def percent(rate: float) -> str:

@@ -30,6 +30,7 @@ from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 from .reports import COLUMNS, Bullets, Chart, Heading, Paragraph, Report, Row, Table, blocks
+from .text import visible
 
 if TYPE_CHECKING:
     from .ledger import Entry
@@ -40,23 +41,6 @@ EXCEL_CELL_LIMIT = 32_767  # characters (UTF-16 units) a cell holds
 
 
 # ---------------------------------------------------------------------------- any document
-
-_HIDDEN = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-    r"\ud800-\udfff\ufffe\uffff]"
-)
-
-
-def _written_out(match: re.Match[str]) -> str:
-    """Return the matched character as Python writes it in a string: \\x1b, \\u202e."""
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def visible(text: str) -> str:
-    """Return TEXT with each hidden or XML-illegal character written out as \\xNN or \\uNNNN."""
-    return _HIDDEN.sub(_written_out, text)
-
 
 # ---------------------------------------------------------------------------- Markdown
 

@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -120,3 +121,37 @@ def test_bars_use_characters_the_console_can_show(
     assert full in overall and empty in overall
     if encoding != "ascii":
         assert "?" not in text
+
+
+def test_text_from_files_is_shown_as_text(
+    run: Callable[..., Result], isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A note cannot colour the terminal, fake a record or a line of the cron mail."""
+    from rectify_cli.events import Event, Evidence
+    from rectify_cli.ledger import HEADER, encode
+
+    note = "第一行\n佐证:伪造的佐证\n3.2  2023-10-06 销号 由 局长\x1b[2J\u202e"
+    event = Event(
+        recorded=datetime(2023, 10, 5, 9, 0, tzinfo=timezone(timedelta(hours=8))),
+        date=date(2023, 10, 5),
+        id="3.2",
+        action="close",
+        by="王芳\x1b[31m",
+        note=note,
+        evidence=(Evidence(text="[link=http://x]纪要[/link]"),),
+    )  # fmt: skip — as a hand-made or older record could hold them
+    line, _ = encode(event, ())
+    isolated.write_text(HEADER + line, encoding="utf-8")
+    for mode in ("plain", "table"):
+        monkeypatch.setattr(options, "on_terminal", lambda table=mode == "table": table)
+        monkeypatch.setenv("NO_COLOR", "1")
+        for args in (("log",), ("show", "3.2")):
+            out = re.sub(r"\x1b\[[0-9;]*m", "", run(*args).stdout)  # rectify's own styles
+            assert "\x1b" not in out and "\u202e" not in out
+            assert "\\x1b[2J" in out and "\\u202e" in out and "王芳\\x1b[31m" in out
+            assert "[link=http://x]纪要[/link]" in out
+            records = [ln for ln in out.splitlines() if re.match(r"^(3\.2  |  )?2023-10-0\d ", ln)]
+            assert len(records) == 1, out  # the note's fake record is not a record line
+            fake = next(ln for ln in out.splitlines() if "伪造的佐证" in ln)
+            real = next(ln for ln in out.splitlines() if "纪要[/link]" in ln)
+            assert len(fake) - len(fake.lstrip()) > len(real) - len(real.lstrip())
