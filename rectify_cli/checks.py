@@ -47,8 +47,25 @@ def changed_evidence(loaded: Loaded) -> list[Diagnostic]:
     return check_files(loaded.entries, loaded.ledger.path)
 
 
+def double_sign_offs(loaded: Loaded) -> list[Diagnostic]:
+    """Find a measure signed off twice with no reopening between (two copies merged)."""
+    from .core import double_sign_offs as pairs
+
+    index, path = loaded.ledger.index, loaded.ledger.path
+    return [
+        Diagnostic(
+            path,
+            index.line[later],
+            1,
+            f"措施 {index.names[index.id[later]]} 已在第 {index.line[earlier]} 行销号,其间没有"
+            "重新打开,此行又销号(两份账本合并可能造成);请核实后撤销其中一条",
+        )
+        for earlier, later in pairs(index)
+    ]
+
+
 Check = Callable[[Loaded], list[Diagnostic]]
-CHECKS: tuple[Check, ...] = (unknown_ids, broken_chain, changed_evidence)
+CHECKS: tuple[Check, ...] = (unknown_ids, broken_chain, changed_evidence, double_sign_offs)
 
 
 def run_checks(plan_path: Path, ledger_path: Path) -> list[Diagnostic]:

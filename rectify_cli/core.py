@@ -186,6 +186,22 @@ def _latest_until(m: Index, as_of: date) -> dict[tuple[int, int], int]:
     return latest
 
 
+def double_sign_offs(index: Index) -> list[tuple[int, int]]:
+    """Return each pair of rows (earlier, later) where a measure was signed off again with
+    no reopening between: what merging two copies of a ledger can produce."""
+    pairs = []
+    open_close: dict[int, int] = {}  # measure -> its sign-off in force
+    for row in sorted(range(len(index)), key=index.key):
+        code, action = index.id[row], index.action[row]
+        if action == _CLOSE:
+            if code in open_close:
+                pairs.append((open_close[code], row))
+            open_close[code] = row
+        elif action == _REOPEN:
+            open_close.pop(code, None)
+    return pairs
+
+
 def history(index: Index, mid: str | None = None, as_of: date | None = None) -> list[int]:
     """Return the rows of the events of MID (or all) in effect at AS_OF, in the order they apply."""
     cutoff = as_of.toordinal() if as_of else date.max.toordinal()

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from rectify_cli.errors import DataInvalid, LedgerTorn, Refused
 from rectify_cli.events import Event, Evidence
-from rectify_cli.ledger import HEADER, Repair, append, read_ledger, repair, verify
+from rectify_cli.ledger import HEADER, Repair, append, encode, read_ledger, repair, verify
 
 from .conftest import Result
 
@@ -334,3 +334,20 @@ def test_a_legacy_ledger_is_upgraded_only_when_asked(
     assert run("status", "--json", "--as-of", "2023-10-10").json()["closed"] == 2
     assert run("close", "4.1", "--evidence", "佐证材料", "--date", "2023-10-07").exit_code == 0
     assert run("upgrade").stdout.startswith("账本")  # nothing left to do
+
+
+def test_two_sign_offs_with_no_reopening_between_are_named(
+    run: Callable[..., Result], isolated: Path
+) -> None:
+    """What a union merge of two copies, each signing 3.2 off, produces."""
+    first, prev = encode(event("3.2", "close", day=5), ())
+    second, _ = encode(event("3.2", "close", day=6), (prev,))
+    isolated.write_text(HEADER + first + second, encoding="utf-8")
+    checked = run("check")
+    assert checked.exit_code == 2
+    assert f"{isolated}:4:1: 措施 3.2 已在第 3 行销号" in checked.stderr
+    status = run("status", "--json")
+    assert status.exit_code == 0 and "警告:措施 3.2 在第 3 行和第 4 行两次销号" in status.stderr
+    reopened, _ = encode(event("3.2", "reopen", note="反弹", day=6), (prev,))
+    isolated.write_text(HEADER + first + reopened, encoding="utf-8")
+    assert run("check").exit_code == 0
