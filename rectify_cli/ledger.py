@@ -294,9 +294,37 @@ def encode(event: Event, prev: tuple[str, ...]) -> tuple[str, str]:
 
 
 def _lock(path: Path) -> Any:
+    """Return the lock of the ledger PATH names, by its real path: a symlink or a relative
+    spelling of the same file takes the same lock."""
     from filelock import FileLock
 
-    return FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT_SECONDS)
+    return FileLock(os.path.realpath(path) + ".lock", timeout=LOCK_TIMEOUT_SECONDS)
+
+
+@contextmanager
+def _locked_inode(path: Path) -> Iterator[None]:
+    """On POSIX, also lock the ledger file itself: another name of it (a hard link) has
+    another lock file, but the same file."""
+    if os.name != "posix" or not path.exists():
+        yield
+        return
+    import fcntl
+    import time
+
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise Busy(f"{path}: 账本正被其他 rectify 进程占用,请稍后再试") from None
+                time.sleep(0.005)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 @contextmanager
@@ -312,7 +340,8 @@ def locked_ledger(path: Path) -> Iterator[None]:
     except OSError as exc:
         raise FileProblem(f"{path}: 无法加锁({exc.strerror}),未做任何改动") from None
     try:
-        yield
+        with _locked_inode(path):
+            yield
     finally:
         lock.release()
 

@@ -337,3 +337,35 @@ def test_a_read_only_ledger_is_refused_untouched(
     with pytest.raises(FileProblem, match="无法写入账本"):
         append(path, lambda _: event("1.2", 1))
     assert path.read_bytes() == before
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symlinks and hard links as on a POSIX server")
+def test_other_names_of_the_ledger_wait_for_its_lock(tmp_path: Path) -> None:
+    """A symlink, a hard link and a relative path reach one file, so they take one lock:
+    while the ledger is held under its real name, a writer through any other name waits."""
+    from rectify_cli.ledger import create_empty, locked_ledger
+
+    real = tmp_path / "账本" / "ledger.yaml"
+    real.parent.mkdir()
+    create_empty(real)
+    (tmp_path / "link.yaml").symlink_to(real)
+    os.link(real, tmp_path / "hard.yaml")
+    names = [str(tmp_path / "link.yaml"), str(tmp_path / "hard.yaml"), "账本/ledger.yaml"]
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "RECTIFY_USER": "测试员"}
+    command = [sys.executable, "-m", "rectify_cli", "close", "3.2", "--evidence", "纪要"]
+    with locked_ledger(real):
+        procs = [
+            subprocess.Popen(
+                [*command, "--date", "2023-10-05", "--ledger", name],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                cwd=tmp_path,
+                env=env,
+            )
+            for name in names
+        ]
+        time.sleep(1.5)  # long enough for an unlocked writer to have finished
+        assert [p.poll() for p in procs] == [None, None, None]
+    outputs = [p.communicate(timeout=60) for p in procs]
+    assert sorted(p.returncode for p in procs) == [0, 2, 2], outputs
+    assert [e.event.id for e in read_ledger(real).entries()] == ["3.2"]
