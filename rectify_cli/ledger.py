@@ -305,13 +305,15 @@ def _lock(path: Path) -> Any:
 def _locked_inode(path: Path) -> Iterator[None]:
     """On POSIX, also lock the ledger file itself: another name of it (a hard link) has
     another lock file, but the same file."""
-    if os.name != "posix" or not path.exists():
+    from .storage import regular
+
+    if os.name != "posix" or not regular(path, "账本"):  # a FIFO is never opened
         yield
         return
     import fcntl
     import time
 
-    fd = os.open(path, os.O_RDONLY)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     try:
         deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
         while True:
