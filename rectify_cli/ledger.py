@@ -506,36 +506,72 @@ class Upgrade:
 
 
 def upgrade(path: Path, now: datetime) -> Upgrade:
-    """Chain a ledger written without hashes, keeping the original as a backup beside it.
+    """Chain the records of a ledger that have no hash, keeping the original as a backup.
 
-    The one operation that rewrites the file: explicit, under the lock, the original
-    kept byte for byte, the new file written beside it, fsynced, then renamed over it.
+    The one operation that rewrites the file: explicit, under the lock, the original kept
+    byte for byte, the new file written beside it with the original's mode, owner and
+    group, fsynced, then renamed over it. Records that have a hash and comment lines are
+    kept as they are; a ledger with a hashed record that fails verification is refused,
+    so that upgrade can never give an edited record a new, valid hash.
     """
     with locked_ledger(path):
-        raw = read_bytes(path, locked=True)
-        entries = parse_entries(path, raw) if raw else []
-        if all(event.hash for _, _, event in entries):
+        raw = read_bytes(path, locked=True) or b""
+        parsed = parse_entries(path, raw) if raw else []
+        unhashed = {line for line, _, event in parsed if not event.hash}
+        if not unhashed:
             return Upgrade(None, 0)
+        forged = [d for d in verify(path, raw, parsed).problems if d.line not in unhashed]
+        if forged:
+            raise DataInvalid(
+                [
+                    *forged,
+                    Diagnostic(
+                        path, forged[0].line, 1,
+                        "有带哈希的记录校验不通过:upgrade 只给没有哈希的记录加链,不会给改动过的记录"
+                        "重新算哈希;请先查明原因(rectify verify)",
+                    ),
+                ]
+            )  # fmt: skip
+        events = {line: event for line, _, event in parsed}
+        tips: dict[str, None] = {}
+        lines = []
+        for number, text in enumerate(raw.decode("utf-8").splitlines(keepends=True), start=1):
+            event = events.get(number)
+            if event is not None and not event.hash:
+                text, hashed = encode(event, tuple(tips))
+                tips = {hashed: None}
+            elif event is not None and event.hash:
+                for parent in event.prev:
+                    tips.pop(parent, None)
+                tips[event.hash] = None
+            lines.append(text)
         backup = path.with_name(f"{path.name}.pre-chain-{now:%Y%m%dT%H%M%S}")
         temporary = path.with_name(f"{path.name}.upgrading")
-        prev: tuple[str, ...] = ()
-        lines = [HEADER]
-        for _, _, event in entries:
-            line, hashed = encode(event, prev)
-            lines.append(line)
-            prev = (hashed,)
         try:
-            for target, data in ((backup, raw or b""), (temporary, "".join(lines).encode("utf-8"))):
+            for target, data in ((backup, raw), (temporary, "".join(lines).encode("utf-8"))):
                 with target.open("xb") as f:
                     f.write(data)
                     f.flush()
                     os.fsync(f.fileno())
+            _same_mode_and_owner(path, temporary)
             os.replace(temporary, path)
             _fsync_dir(path.parent)
         except OSError as exc:
             temporary.unlink(missing_ok=True)
             raise FileProblem(f"{path}: 升级失败({exc.strerror}),账本未改动") from None
-        return Upgrade(backup, len(entries))
+        return Upgrade(backup, len(unhashed))
+
+
+def _same_mode_and_owner(original: Path, copy: Path) -> None:
+    """Give COPY the permissions, and where allowed the owner and group, of ORIGINAL."""
+    import stat
+    from contextlib import suppress
+
+    st = original.stat()
+    os.chmod(copy, stat.S_IMODE(st.st_mode))
+    if hasattr(os, "chown"):
+        with suppress(PermissionError):  # only root may give a file away
+            os.chown(copy, st.st_uid, st.st_gid)
 
 
 @dataclass(frozen=True)

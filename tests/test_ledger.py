@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import stat
 import tempfile
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
@@ -351,3 +352,39 @@ def test_two_sign_offs_with_no_reopening_between_are_named(
     reopened, _ = encode(event("3.2", "reopen", note="反弹", day=6), (prev,))
     isolated.write_text(HEADER + first + reopened, encoding="utf-8")
     assert run("check").exit_code == 0
+
+
+def test_upgrade_never_launders_an_edited_record(
+    run: Callable[..., Result], isolated: Path, at: Callable[[str], None]
+) -> None:
+    """A hashed record that was edited keeps failing: upgrade refuses rather than rehash it."""
+    first, _ = encode(event("1.1", "close", day=5), ())
+    edited = first.replace("张三", "局长")
+    isolated.write_text(HEADER + edited + LEGACY.splitlines(keepends=True)[1], encoding="utf-8")
+    before = isolated.read_bytes()
+    at("2023-10-08T09:00:00+08:00")
+    refused = run("upgrade")
+    assert refused.exit_code == 2
+    assert (
+        f"{isolated}:3:1: 内容与其哈希不符" in refused.stderr
+        and "不会给改动过的记录" in refused.stderr
+    )
+    assert isolated.read_bytes() == before
+    assert list(isolated.parent.glob("ledger.yaml.pre-chain-*")) == []
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_upgrade_keeps_comments_hashed_records_and_the_file_mode(
+    run: Callable[..., Result], isolated: Path, at: Callable[[str], None]
+) -> None:
+    hashed, _ = encode(event("1.1", "close", day=5), ())
+    legacy_line = LEGACY.splitlines(keepends=True)[1]
+    isolated.write_text("# 本单位的说明\n" + hashed + legacy_line, encoding="utf-8")
+    isolated.chmod(0o640)
+    at("2023-10-08T09:00:00+08:00")
+    assert run("upgrade").exit_code == 0
+    lines = isolated.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert lines[:2] == ["# 本单位的说明\n", hashed]  # kept byte for byte
+    assert json.loads(lines[2])["prev"] == [json.loads(hashed)["hash"]]
+    assert stat.S_IMODE(isolated.stat().st_mode) == 0o640
+    assert run("verify").exit_code == 0
