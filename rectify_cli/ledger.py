@@ -644,3 +644,32 @@ def head_of(tips: tuple[str, ...]) -> str:
     if len(tips) <= 1:
         return tips[0] if tips else ""
     return hashlib.sha256(",".join(sorted(tips)).encode()).hexdigest()
+
+
+def extends(path: Path, head: str) -> tuple[bool, str]:
+    """Tell whether the ledger at PATH still holds, and only extends, the state whose head
+    hash is HEAD (as a report quoted it); say how in Chinese either way.
+
+    HEAD must be the head of the file after some whole number of its records, in a chain
+    that verifies. Each hash covers its record and, through `prev`, every record before
+    it, so that state is then kept whole: records may have been added after it, none
+    removed, changed or reordered.
+    """
+    raw = read_bytes(path) or b""
+    parsed = parse_entries(path, raw) if raw else []
+    chain = verify(path, raw, parsed)
+    if chain.problems:
+        return False, f"哈希链不完整({len(chain.problems)} 处问题,见 rectify verify):账本被改写过"
+    tips: dict[str, None] = {}
+    found, at = head == "", 0
+    for n, (_, _, event) in enumerate(parsed, start=1):
+        assert event.hash is not None  # the chain verified
+        for parent in event.prev:
+            tips.pop(parent, None)
+        tips[event.hash] = None
+        if not found and head_of(tuple(tips)) == head:
+            found, at = True, n
+    if not found:
+        return False, "账本中从未有过这个头哈希:账本被截断或改写过,或者头哈希抄错了"
+    added = len(parsed) - at
+    return True, f"账本仍包含头哈希 {head[:12]}… 时的全部记录,此后只追加了 {added} 条记录"

@@ -438,7 +438,12 @@ def blocks(report: Report, q: Quote) -> list[Block]:
             f"方案:{q(plan.plan.title)}({plan.plan.date})。"
             + (f"依据:{q(plan.plan.basis)}。" if plan.plan.basis else "")
             + f"统计截至 {report.as_of}。"
-            + (f"账本头哈希:{q(report.head)}。" if report.head else "账本尚无记录。")
+            + (
+                f"账本头哈希:{q(report.head)}。日后核对账本此后只追加、未被改写,运行:"
+                f"rectify verify --head {q(report.head)}"
+                if report.head
+                else "账本尚无记录。"
+            )
         ),
         Heading(2, "一、总体情况"),
         Bullets(

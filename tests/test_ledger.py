@@ -388,3 +388,37 @@ def test_upgrade_keeps_comments_hashed_records_and_the_file_mode(
     assert json.loads(lines[2])["prev"] == [json.loads(hashed)["hash"]]
     assert stat.S_IMODE(isolated.stat().st_mode) == 0o640
     assert run("verify").exit_code == 0
+
+
+def test_verify_head_proves_the_ledger_only_grew(
+    run: Callable[..., Result], isolated: Path
+) -> None:
+    """A head quoted in a report: appends keep it; truncation or a rewrite does not."""
+    for mid in ("1.5", "5.1"):
+        assert run("close", mid, "--evidence", "纪要", "--date", "2023-10-05").exit_code == 0
+    quoted = run("verify", "--json").json()["head"]
+    assert run("reopen", "5.1", "--reason", "反弹", "--date", "2023-10-09").exit_code == 0
+    whole = isolated.read_bytes()
+    kept = run("verify", "--head", quoted)
+    assert kept.exit_code == 0 and "此后只追加了 1 条记录" in kept.stdout
+    after = run("verify", "--json").json()["head"]  # a report quoted the 反弹 too
+    isolated.write_bytes(whole[: whole.rstrip(b"\n").rfind(b"\n") + 1])  # the 反弹 deleted
+    assert run("verify").exit_code == 0  # the chain alone cannot tell
+    deleted = run("verify", "--head", after)
+    assert deleted.exit_code == 2 and "从未有过这个头哈希" in deleted.stderr
+    lines = whole.splitlines(keepends=True)
+    isolated.write_bytes(b"".join(lines[:-2]))  # cut back before the quoted state
+    cut = run("verify", "--head", quoted)
+    assert cut.exit_code == 2 and "从未有过这个头哈希" in cut.stderr
+    assert run("verify", "--head", "0" * 64).exit_code == 2
+    isolated.write_bytes(whole.replace("纪要".encode(), "会议".encode(), 1))
+    rewritten = run("verify", "--head", quoted)
+    assert rewritten.exit_code == 2 and "改写过" in rewritten.stderr
+
+
+def test_every_report_says_how_to_check_its_head(
+    run: Callable[..., Result], isolated: Path
+) -> None:
+    assert run("close", "1.5", "--evidence", "纪要", "--date", "2023-10-05").exit_code == 0
+    head = run("verify", "--json").json()["head"]
+    assert f"rectify verify --head {head}" in run("report").stdout

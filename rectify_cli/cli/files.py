@@ -11,7 +11,7 @@ from .. import schema
 from ..errors import EXIT_ERROR, DataInvalid, Refused
 from ..workspace import LEDGER_ENV, PLAN_ENV, Workspace, cache_folder, clock, embedded_plan
 from .app import app
-from .options import Given, takes
+from .options import Given, option, takes
 
 
 @app.command()
@@ -38,16 +38,29 @@ def check(*, given: Given) -> None:
 
 @app.command()
 @takes("ledger", "json")
-def verify(*, given: Given) -> None:
+def verify(
+    head: Annotated[
+        str | None, option("--head", "哈希", "核对账本是否仍包含此头哈希时的全部记录、且只追加过")
+    ] = None,
+    *,
+    given: Given,
+) -> None:
     """校验账本的哈希链:发现任何改动、删除、插入或调换顺序,并打印头哈希。
 
-    把头哈希写进报告,日后任何人都能证明账本此后未被改写。
+    把头哈希写进报告,日后任何人都能用 --head 证明账本此后只追加、未被改写。
 
-    示例:rectify verify
+    示例:rectify verify --head 4cf8e20d79cf33ed…(报告中引用的完整头哈希)
     """
+    from ..ledger import extends
     from ..ledger import verify as check_chain
 
     path = given.files.existing_ledger()
+    if head is not None:
+        kept, said = extends(path, head.strip().lower())
+        if not kept:
+            raise Refused(f"{path}: {said}")
+        typer.echo(said + "。")
+        return
     result = check_chain(path)
     if given.json:
         typer.echo(schema.to_json(schema.verification(path, result)))
