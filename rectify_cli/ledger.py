@@ -582,6 +582,23 @@ class Verification:
     head: str
     tips: int
     problems: tuple[Diagnostic, ...]
+    side: tuple[Entry, ...] = ()  # records off the main line: the first parents of the last
+
+
+def _side_branches(entries: list[tuple[int, int, Event]]) -> tuple[Entry, ...]:
+    """Return the records that are not on the main line, which runs from the last record
+    back through each record's first parent: what a merge brought in beside it, or a
+    record inserted out of line. An unkeyed chain cannot tell the two apart; a person can."""
+    by_hash = {event.hash: event for _, _, event in entries if event.hash}
+    main: set[str] = set()
+    node = entries[-1][2].hash if entries else None
+    while node is not None and node not in main:
+        main.add(node)
+        prev = by_hash[node].prev if node in by_hash else ()
+        node = prev[0] if prev else None
+    return tuple(
+        Entry(line, event) for line, _, event in entries if event.hash and event.hash not in main
+    )
 
 
 def read_whole(path: Path) -> tuple[Ledger, list[Entry], Verification]:
@@ -636,7 +653,9 @@ def verify(
             problems.append(Diagnostic(path, line, 1, "与前面某条记录完全相同(重复记录)"))
         seen.add(event.hash)
         tips[event.hash] = None
-    return Verification(len(entries), head_of(tuple(tips)), len(tips), tuple(problems))
+    return Verification(
+        len(entries), head_of(tuple(tips)), len(tips), tuple(problems), _side_branches(entries)
+    )
 
 
 def head_of(tips: tuple[str, ...]) -> str:

@@ -167,6 +167,10 @@ def verification(path: Path, result: Verification) -> dict[str, Any]:
         "events": result.events,
         "head": result.head or None,
         "branches": result.tips,
+        "side_branch": [
+            {"line": e.line, "id": e.event.id, "action": e.event.action, "by": e.event.by}
+            for e in result.side
+        ],
         "problems": [str(p) for p in result.problems],
     }
 

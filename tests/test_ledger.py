@@ -212,6 +212,7 @@ def test_an_inserted_event_changes_the_head(tmp_path: Path) -> None:
     result = verify(path)
     assert result.problems == ()
     assert result.head != head and result.tips == 2
+    assert [(e.line, e.event.id) for e in result.side] == [(5, "8.1")]  # shown, not just counted
 
 
 def test_union_merge_of_two_copies_verifies_and_rejoins(tmp_path: Path) -> None:
@@ -231,9 +232,11 @@ def test_union_merge_of_two_copies_verifies_and_rejoins(tmp_path: Path) -> None:
     )
     result = verify(merged)
     assert result.problems == () and result.tips == 2
+    assert [e.event.id for e in result.side] == ["5.1"]  # off the line of the last record
     add(merged, event("8.1", day=13))
     result = verify(merged)
     assert result.problems == () and result.tips == 1
+    assert [e.event.id for e in result.side] == ["6.1", "7.1"]  # the join's first parent is ours
     assert len(json.loads(merged.read_bytes().splitlines()[-1])["prev"]) == 2
 
 
@@ -422,3 +425,18 @@ def test_every_report_says_how_to_check_its_head(
     assert run("close", "1.5", "--evidence", "纪要", "--date", "2023-10-05").exit_code == 0
     head = run("verify", "--json").json()["head"]
     assert f"rectify verify --head {head}" in run("report").stdout
+
+
+def test_verify_shows_the_records_beside_the_main_line(
+    run: Callable[..., Result], isolated: Path
+) -> None:
+    first, head = encode(event("1.1", "close", day=5), ())
+    ours, _ = encode(event("2.1", "progress", note="已部署", day=6), (head,))
+    theirs, _ = encode(event("3.2", "close", day=6), (head,))
+    isolated.write_text(HEADER + first + ours + theirs, encoding="utf-8")
+    shown = run("verify")
+    assert shown.exit_code == 0
+    assert "以下 1 条记录不在主线上" in shown.stdout
+    assert "第 4 行  措施 2.1  进展  由 张三" in shown.stdout
+    side = run("verify", "--json").json()["side_branch"]
+    assert side == [{"line": 4, "id": "2.1", "action": "progress", "by": "张三"}]

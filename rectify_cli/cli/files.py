@@ -8,7 +8,9 @@ from typing import Annotated
 import typer
 
 from .. import schema
+from ..actions import ACTION_LABELS
 from ..errors import EXIT_ERROR, DataInvalid, Refused
+from ..text import visible
 from ..workspace import LEDGER_ENV, PLAN_ENV, Workspace, cache_folder, clock, embedded_plan
 from .app import app
 from .options import Given, option, takes
@@ -75,6 +77,15 @@ def verify(
         typer.echo(
             f"注意:账本有 {result.tips} 个分支末端(通常来自 git 合并),下一条记录会把它们连起来。"
         )
+    if result.side:
+        typer.echo(
+            f"以下 {len(result.side)} 条记录不在主线上(来自合并的另一份账本,或被插入的记录),请逐条核实:"
+        )
+        for e in result.side:
+            label = ACTION_LABELS[e.event.action]
+            typer.echo(
+                f"  第 {e.line} 行  措施 {visible(e.event.id)}  {label}  由 {visible(e.event.by)}"
+            )
 
 
 @app.command()
