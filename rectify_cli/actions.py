@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-Action = Literal["close", "reopen", "assign", "progress", "extend", "review"]
+Action = Literal["close", "reopen", "assign", "progress", "extend", "review", "void"]
 ACTIONS: tuple[Action, ...] = get_args(Action)  # the index of an action is its code in the index
 
 ACTION_LABELS: dict[str, str] = {
@@ -14,4 +14,5 @@ ACTION_LABELS: dict[str, str] = {
     "progress": "进展",
     "extend": "延期",
     "review": "复查",
+    "void": "撤销记录",
 }

@@ -178,7 +178,7 @@ def _latest_until(m: Index, as_of: date) -> dict[tuple[int, int], int]:
     stale = {code for (action, code), i in m.latest.items() if action == ANY and m.date[i] > cutoff}
     latest = {slot: i for slot, i in m.latest.items() if slot[1] not in stale}
     for i, code in enumerate(m.id):
-        if code not in stale or m.date[i] > cutoff:
+        if code not in stale or m.date[i] > cutoff or not m.counts(i):
             continue
         for slot in ((ANY, code), (m.action[i], code)):
             if slot not in latest or m.key(i) > m.key(latest[slot]):
@@ -191,7 +191,7 @@ def double_sign_offs(index: Index) -> list[tuple[int, int]]:
     no reopening between: what merging two copies of a ledger can produce."""
     pairs = []
     open_close: dict[int, int] = {}  # measure -> its sign-off in force
-    for row in sorted(range(len(index)), key=index.key):
+    for row in sorted((r for r in range(len(index)) if index.counts(r)), key=index.key):
         code, action = index.id[row], index.action[row]
         if action == _CLOSE:
             if code in open_close:
@@ -400,6 +400,7 @@ class Change:
     eta: date | None = None
     to: date | None = None
     approved_by: str | None = None
+    ref: str | None = None  # void: the hash of the record it voids
 
 
 def _recorded(plan: Plan, moment: int) -> str:
@@ -495,6 +496,7 @@ def judge(plan: Plan, index: Index, measure: Measure, request: Request, change: 
         "eta": change.eta,
         "to": change.to,
         "approved_by": same_name(change.approved_by) if change.approved_by else None,
+        "ref": change.ref,
     }
     return Event.model_validate(
         {
@@ -569,6 +571,23 @@ def _review(plan: Plan, index: Index, measure: Measure, request: Request, change
         raise Refused("复查必须用 --note 写明复查情况")
 
 
+def _void(plan: Plan, index: Index, measure: Measure, request: Request, change: Change) -> None:
+    from .index import VOID, _short
+
+    if not change.note.strip():
+        raise Refused("撤销记录必须用 --reason 写明原因")
+    row = index.row_of(_short(change.ref))
+    if row is None:
+        raise Refused("账本中没有要撤销的这条记录")
+    line = index.line[row]
+    if index.action[row] == VOID:
+        raise Refused(f"第 {line} 行本身是一条撤销记录,不能撤销;如撤销有误,请重新登记原来的内容")
+    if row in index.voided:
+        raise Refused(
+            f"第 {line} 行的记录已于第 {index.line[index.voided[row]]} 行撤销,无需重复撤销"
+        )
+
+
 _RULES: dict[Action, Rule] = {
     "close": _close,
     "reopen": _reopen,
@@ -576,4 +595,5 @@ _RULES: dict[Action, Rule] = {
     "progress": _progress,
     "extend": _extend,
     "review": _review,
+    "void": _void,
 }

@@ -18,6 +18,7 @@ _REQUIRED: dict[str, frozenset[str]] = {
     "progress": frozenset({"note"}),
     "extend": frozenset({"to", "note"}),
     "review": frozenset({"note"}),
+    "void": frozenset({"note", "ref"}),
 }
 _OPTIONAL: dict[str, frozenset[str]] = {
     "close": frozenset({"note", "evidence"}),
@@ -26,6 +27,7 @@ _OPTIONAL: dict[str, frozenset[str]] = {
     "progress": frozenset({"percent", "eta", "evidence"}),
     "extend": frozenset({"approved_by"}),
     "review": frozenset({"evidence"}),
+    "void": frozenset(),
 }
 _FIELD_LABELS = {
     "note": "说明(note)",
@@ -35,6 +37,7 @@ _FIELD_LABELS = {
     "eta": "预计完成时间(eta)",
     "approved_by": "批准人(approved_by)",
     "evidence": "佐证材料(evidence)",
+    "ref": "被撤销记录的哈希(ref)",
 }
 
 
@@ -70,6 +73,7 @@ class Event(Model):
     eta: dt.date | None = None
     to: dt.date | None = None
     approved_by: Text | None = None
+    ref: Annotated[StrictStr, Field(pattern=r"^[0-9a-f]{64}$")] | None = None  # void: what
     prev: tuple[str, ...] = ()
     hash: str | None = None
 
@@ -77,7 +81,7 @@ class Event(Model):
     def _fields_fit_the_action(self) -> Event:
         label = f"“{ACTION_LABELS[self.action]}”记录"
         fields = _FIELD_LABELS | (
-            {"note": "原因(note)"} if self.action in ("reopen", "extend") else {}
+            {"note": "原因(note)"} if self.action in ("reopen", "extend", "void") else {}
         )
         for name in sorted(_REQUIRED[self.action]):
             value = getattr(self, name)

@@ -27,8 +27,9 @@ if TYPE_CHECKING:
     from .actions import Action
     from .events import Event
 
-FORMAT = 5
+FORMAT = 6
 ANY = -1  # the action slot of `Index.latest` that counts every action
+VOID = ACTIONS.index("void")
 
 Value = int | str | None
 Reader = Callable[[int, int, "Event"], Value]
@@ -41,6 +42,15 @@ def _fact(typecode: str, read: Reader, *, text: bool = False) -> Any:
         default_factory=lambda: array(typecode),
         metadata={"typecode": typecode, "read": read, "text": text},
     )
+
+
+def _short(digest: str | None) -> int:
+    """Return the first 60 bits of a SHA-256 hex digest as a number (0 for none or a
+    hand-made hash that is not hex: such a record fails verification anyway)."""
+    try:
+        return int(digest[:15], 16) if digest else 0
+    except ValueError:
+        return 0
 
 
 def _until(event: Event) -> int:
@@ -62,11 +72,15 @@ class Index:
     owner: array[int] = _fact("l", lambda line, offset, e: e.owner, text=True)
     until: array[int] = _fact("l", lambda line, offset, e: _until(e))  # extend: to; progress: eta
     percent: array[int] = _fact("b", lambda line, offset, e: -1 if e.percent is None else e.percent)
+    short: array[int] = _fact("q", lambda line, offset, e: _short(e.hash))  # the record's hash
+    ref: array[int] = _fact("q", lambda line, offset, e: _short(e.ref))  # void: what it voids
     names: list[str] = field(default_factory=list)
     latest: dict[tuple[int, int], int] = field(default_factory=dict)  # (action, measure) -> row
     extensions: dict[int, list[int]] = field(default_factory=dict)  # measure -> extend rows
+    voided: dict[int, int] = field(default_factory=dict)  # voided row -> the void's row
     max_date: int = 0
     _codes: dict[str, int] = field(init=False, repr=False)
+    _by_short: dict[int, int] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._codes = {name: i for i, name in enumerate(self.names)}
@@ -99,13 +113,47 @@ class Index:
                 value = -1 if value is None else self.code(str(value))
             getattr(self, column.name).append(value)
         code, action = self.id[row], self.action[row]
+        if self._by_short is not None and self.short[row]:
+            self._by_short.setdefault(self.short[row], row)
+        self.max_date = max(self.max_date, self.date[row])
+        if action == VOID:
+            target = self.row_of(self.ref[row])
+            if target is not None and target not in self.voided and self.action[target] != VOID:
+                self.voided[target] = row
+                self._recount(self.id[target])
+            return
         for slot in ((ANY, code), (action, code)):
             best = self.latest.get(slot)
             if best is None or self.key(row) > self.key(best):
                 self.latest[slot] = row
         if ACTIONS[action] == "extend":
             self.extensions.setdefault(code, []).append(row)
-        self.max_date = max(self.max_date, self.date[row])
+
+    def counts(self, row: int) -> bool:
+        """Tell whether ROW counts in state: not a void, and not voided."""
+        return self.action[row] != VOID and row not in self.voided
+
+    def row_of(self, short: int) -> int | None:
+        """Return the row of the record whose hash begins as SHORT, if any."""
+        if self._by_short is None:
+            self._by_short = {}
+            for row, value in enumerate(self.short):
+                if value:
+                    self._by_short.setdefault(value, row)
+        return self._by_short.get(short) if short else None
+
+    def _recount(self, code: int) -> None:
+        """Work out `latest` and `extensions` of measure CODE again, from what counts."""
+        for slot in [slot for slot in self.latest if slot[1] == code]:
+            del self.latest[slot]
+        self.extensions.pop(code, None)
+        for row in (r for r, c in enumerate(self.id) if c == code and self.counts(r)):
+            for slot in ((ANY, code), (self.action[row], code)):
+                best = self.latest.get(slot)
+                if best is None or self.key(row) > self.key(best):
+                    self.latest[slot] = row
+            if ACTIONS[self.action[row]] == "extend":
+                self.extensions.setdefault(code, []).append(row)
 
     def facts(self, row: int) -> tuple[Value, ...]:
         """Return the facts of ROW as read from its event, text as text."""
@@ -126,6 +174,7 @@ class Index:
             setattr(copied, c.name, array(c.typecode, getattr(self, c.name)))
         copied.latest = dict(self.latest)
         copied.extensions = {code: list(rows) for code, rows in self.extensions.items()}
+        copied.voided = dict(self.voided)
         return copied
 
     def key(self, row: int) -> tuple[int, int, int]:
@@ -210,6 +259,7 @@ def save_index(
         "names": index.names,
         "latest": [[a, c, i] for (a, c), i in index.latest.items()],
         "extensions": [[c, rows] for c, rows in index.extensions.items()],
+        "voided": [[row, by] for row, by in index.voided.items()],
         "max_date": index.max_date,
         "rows": len(index),
         "extra": extra,
@@ -244,6 +294,7 @@ def load_index(
             return None
         index.latest = {(a, c): i for a, c, i in header["latest"]}
         index.extensions = {c: list(rows) for c, rows in header["extensions"]}
+        index.voided = {row: by for row, by in header["voided"]}
         return index, dict(header["extra"])
     except (OSError, ValueError, KeyError, TypeError):
         return None

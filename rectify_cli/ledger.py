@@ -46,10 +46,11 @@ LOCK_TIMEOUT_SECONDS = 15.0
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """An event and the line of the ledger it stands on."""
+    """An event and the line of the ledger it stands on; the void that took it back, if any."""
 
     line: int
     event: Event
+    voided_by: Entry | None = None
 
 
 @dataclass(frozen=True)
@@ -418,13 +419,14 @@ def append(
         header = "" if ledger.exists else HEADER
         offset = _write(path, (header + line).encode("utf-8")) + len(header.encode("utf-8"))
         number = ledger.lines + header.count("\n") + 1
+        written = event.model_copy(update={"prev": ledger.tips, "hash": hashed})
         after = identity(path)
         if cache is not None and after is not None:
             index = ledger.index.copy()
-            index.add(number, offset, event)
+            index.add(number, offset, written)
             extra = {"tips": [hashed], "unchained": None, "lines": number}
             save_index(cache, path, after, __version__, index, extra)
-        return Entry(number, event.model_copy(update={"prev": ledger.tips, "hash": hashed}))
+        return Entry(number, written)
 
 
 def create_empty(path: Path) -> None:

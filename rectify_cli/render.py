@@ -468,4 +468,10 @@ def entry_lines(entry: Entry) -> list[str]:
     if e.note:  # every line of a note indented under it: none can pass for a record
         lines += [f"    说明:{first}", *(f"          {line}" for line in more)]
     lines += [f"    佐证:{evidence_text(x)}" for x in e.evidence]
+    if entry.voided_by is not None:
+        v = entry.voided_by
+        lines.append(
+            f"    已撤销:由 {v.event.by} 于 {v.event.recorded:%Y-%m-%d %H:%M} 撤销"
+            f"(第 {v.line} 行),原因:{v.event.note};不再计入任何状态和统计"
+        )
     return lines

@@ -20,7 +20,7 @@ from .core import REVIEW_GROUP, STATE_LABELS, Item, Status
 from .errors import Refused
 from .index import Index
 from .plan import Plan, add_months, chinese_numeral, deadline_group
-from .text import bar, evidence_text, names, percent, state_text
+from .text import bar, describe, evidence_text, names, percent, state_text
 
 if TYPE_CHECKING:
     from .ledger import Entry
@@ -103,6 +103,7 @@ class Report:
     step: Step
     deadlines: list[DeadlineCheck]
     head: str | None  # the ledger's head hash, when it has events
+    voids: list[tuple[Entry, Entry]]  # (a record in effect by the date, the void that took it back)
 
 
 def build(
@@ -119,7 +120,7 @@ def build(
     """
     items = core.replay(plan, index, as_of)
     applied: dict[int, list[int]] = {}  # measure code -> its events in effect, in order
-    for row in core.history(index, None, as_of):
+    for row in filter(index.counts, core.history(index, None, as_of)):
         applied.setdefault(index.id[row], []).append(row)
 
     def latest(item: Item, action: str) -> Entry | None:
@@ -145,6 +146,11 @@ def build(
         step,
         deadline_checks(plan, index, as_of),
         head,
+        [
+            (entries[target], entries[void])
+            for target, void in sorted(index.voided.items())
+            if index.date[target] <= as_of.toordinal()
+        ],
     )
 
 
@@ -553,5 +559,18 @@ def blocks(report: Report, q: Quote) -> list[Block]:
         )
         if pending
         else Paragraph("全部措施均已销号;长期措施按周期复查,巩固整改成效。")
+    )
+    out.append(Heading(2, "附:已撤销的记录"))
+    out.append(
+        Bullets(
+            [
+                f"第 {t.line} 行,措施 {q(t.event.id)} 的“{describe(t.event)}”({t.event.date},"
+                f"{q(t.event.by)} 登记):{v.event.date} 由 {q(v.event.by)} 撤销(第 {v.line} 行),"
+                f"原因:{q(v.event.note)}。不计入本报告的任何统计。"
+                for t, v in report.voids
+            ]
+        )
+        if report.voids
+        else Paragraph("无。")
     )
     return out

@@ -101,6 +101,9 @@ def entry(e: Entry) -> dict[str, Any]:
         "eta": _iso(v.eta),
         "to": _iso(v.to),
         "approved_by": v.approved_by,
+        "ref": v.ref,
+        "voided": e.voided_by is not None,
+        "voided_by": None if e.voided_by is None else entry(e.voided_by),
         "prev": list(v.prev),
         "hash": v.hash,
     }

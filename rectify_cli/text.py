@@ -95,6 +95,8 @@ def describe(event: Event) -> str:
     label = ACTION_LABELS[event.action]
     if event.action == "assign":
         return f"{label}:{event.owner}"
+    if event.action == "void":
+        return f"{label} {(event.ref or '')[:12]}…"
     if event.action == "extend":
         approved = f"(批准人 {event.approved_by})" if event.approved_by else ""
         return f"延期至 {event.to}{approved}"

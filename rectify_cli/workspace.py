@@ -123,6 +123,13 @@ def parse_date(text: str, option: str) -> date:
         raise Refused(f"{option} 的日期“{text}”无效,应写成 YYYY-MM-DD,如 2023-10-31") from None
 
 
+def unicodedata_nfkc(text: str) -> str:
+    """Return TEXT with full-width digits and letters made plain, as a clerk may type them."""
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", text)
+
+
 def current_user(by: str | None) -> str:
     """Return who records an event: --by, else RECTIFY_USER, else the login name."""
     import getpass
@@ -189,12 +196,19 @@ class Workspace:
 
     def history(self, mid: str, as_of: date) -> list[Entry]:
         """Return the records of measure MID in effect at AS_OF, in the order they apply."""
-        return [self.ledger.entry(i) for i in core.history(self.ledger.index, mid, as_of)]
+        return self._entries(core.history(self.ledger.index, mid, as_of))
 
     def log(self, mid: str | None, since: date | None, by: str | None) -> list[Entry]:
         """Return the records chosen for the audit log, in the order they were recorded."""
-        rows = core.audit_log(self.ledger.index, mid, since, by)
-        return [self.ledger.entry(i) for i in rows]
+        return self._entries(core.audit_log(self.ledger.index, mid, since, by))
+
+    def _entries(self, rows: list[int]) -> list[Entry]:
+        """Read the records of ROWS, each with the void that took it back, if any."""
+        voided, entry = self.ledger.index.voided, self.ledger.entry
+        return [
+            replace(entry(row), voided_by=entry(voided[row])) if row in voided else entry(row)
+            for row in rows
+        ]
 
     # ------------------------------------------------------------ changing
 
@@ -233,6 +247,28 @@ class Workspace:
             cache=self.cache,
         )
         return Recorded(measure, entry)
+
+    def record_of(self, ref: str) -> Entry:
+        """Return the record REF names: its line number as `log` shows it, or a prefix of at
+        least 8 hex digits of its hash."""
+        import re
+
+        text = unicodedata_nfkc(ref).strip().lower()
+        index = self.ledger.index
+        if text.isdigit():
+            rows = [row for row, line in enumerate(index.line) if line == int(text)]
+            if not rows:
+                raise Refused(f"账本第 {text} 行不是一条记录;用 rectify log 查看各条记录的行号")
+            return self.ledger.entry(rows[0])
+        if not re.fullmatch(r"[0-9a-f]{8,64}", text):
+            raise Refused(f"“{ref}”不是记录的行号,也不是至少 8 位的哈希前缀")
+        found = [e for e in self.ledger.entries() if (e.event.hash or "").startswith(text)]
+        if not found:
+            raise Refused(f"账本中没有哈希以 {text} 开头的记录")
+        if len(found) > 1:
+            lines = "、".join(str(e.line) for e in found)
+            raise Refused(f"哈希以 {text} 开头的记录不止一条(第 {lines} 行),请多写几位")
+        return found[0]
 
     # ------------------------------------------------------------ documents
 

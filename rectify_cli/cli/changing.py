@@ -41,6 +41,7 @@ def _record(given: Given, measure_id: str, change: Change) -> None:
         "progress": f"已登记进展:措施 {m.id}{who}",
         "extend": f"已延期:措施 {m.id} 的完成时限延至 {e.to}(生效日期 {e.date})。",
         "review": f"已登记复查:措施 {m.id}{who}",
+        "void": f"已撤销记录 {(e.ref or '')[:12]}…(措施 {m.id}){who}",
     }[e.action]
     typer.echo(schema.to_json(schema.entry(done.entry)) if given.json else said)
 
@@ -121,3 +122,24 @@ def review(measure_id: IdArgument, note: ReviewNote, *, given: Given) -> None:
     示例:rectify review 1.2 --note "三季度已听取法治工作汇报" --file 会议纪要.pdf
     """
     _record(given, measure_id, Change("review", note=note))
+
+
+@app.command()
+@takes(*CHANGING)
+def void(
+    ref: Annotated[
+        str,
+        typer.Argument(metavar="记录", help="要撤销的记录:log 显示的行号,或至少 8 位的哈希前缀"),
+    ],
+    reason: Reason,
+    *,
+    given: Given,
+) -> None:
+    """撤销一条登记错了的记录(如销错了号、写错了说明):记录仍留在账本和 log 里,标为“已撤销”,
+    但不再计入任何状态、完成率、报告和走势。撤销不是反弹。
+
+    示例:rectify void 12 --reason "误将 3.2 销号,应为 3.3"
+    """
+    target = given.workspace.record_of(ref)
+    change = Change("void", note=reason, ref=target.event.hash)
+    _record(given, target.event.id, change)
