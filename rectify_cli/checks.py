@@ -64,8 +64,34 @@ def double_sign_offs(loaded: Loaded) -> list[Diagnostic]:
     ]
 
 
+def impossible_dates(loaded: Loaded) -> list[Diagnostic]:
+    """Find records in effect before the plan existed, or after the day they were recorded."""
+    from zoneinfo import ZoneInfo
+
+    if loaded.plan is None:
+        return []
+    zone, start = ZoneInfo(loaded.plan.plan.timezone), loaded.plan.plan.date
+    found = []
+    for entry in loaded.entries:
+        e, day = entry.event, entry.event.recorded.astimezone(zone).date()
+        if e.date > day:
+            said = f"生效日期 {e.date} 晚于登记日 {day}:不能登记未来的事"
+        elif e.date < start:
+            said = f"生效日期 {e.date} 早于方案日期 {start}"
+        else:
+            continue
+        found.append(Diagnostic(loaded.ledger.path, entry.line, 1, said))
+    return found
+
+
 Check = Callable[[Loaded], list[Diagnostic]]
-CHECKS: tuple[Check, ...] = (unknown_ids, broken_chain, changed_evidence, double_sign_offs)
+CHECKS: tuple[Check, ...] = (
+    unknown_ids,
+    broken_chain,
+    changed_evidence,
+    double_sign_offs,
+    impossible_dates,
+)
 
 
 def run_checks(plan_path: Path, ledger_path: Path) -> list[Diagnostic]:

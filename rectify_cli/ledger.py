@@ -628,6 +628,7 @@ def verify(
     problems: list[Diagnostic] = []
     seen: set[str] = set()
     tips: dict[str, None] = {}
+    recorded: dict[str, tuple[datetime, int]] = {}  # hash -> when and where it was recorded
     for line, _, event in entries:
         if event.hash is None:
             problems.append(
@@ -650,7 +651,17 @@ def verify(
                         f"前序记录 {parent[:12]}… 不在此行之前:有记录被删除、插入或调换了顺序",
                     )
                 )
+            elif recorded[parent][0] > event.recorded:
+                then, at = recorded[parent]
+                problems.append(
+                    Diagnostic(
+                        path, line, 1,
+                        f"登记时刻 {event.recorded:%Y-%m-%d %H:%M:%S} 早于它的前序记录(第 {at} 行)"
+                        f"的登记时刻 {then:%Y-%m-%d %H:%M:%S}:电脑时钟有误,或此记录是事后补写的",
+                    )
+                )  # fmt: skip
             tips.pop(parent, None)
+        recorded[event.hash] = (event.recorded, line)
         if event.hash in seen:
             problems.append(Diagnostic(path, line, 1, "与前面某条记录完全相同(重复记录)"))
         seen.add(event.hash)

@@ -440,3 +440,27 @@ def test_verify_shows_the_records_beside_the_main_line(
     assert "第 4 行  措施 2.1  进展  由 张三" in shown.stdout
     side = run("verify", "--json").json()["side_branch"]
     assert side == [{"line": 4, "id": "2.1", "action": "progress", "by": "张三"}]
+
+
+def test_check_and_verify_flag_impossible_times(run: Callable[..., Result], isolated: Path) -> None:
+    """Hand-made or forged records: a time before its predecessor's, a future or pre-plan date."""
+    first, head = encode(event("1.1", "close", day=5), ())
+    earlier = event("2.1", "close", day=5).model_copy(
+        update={"recorded": event("2.1").recorded - timedelta(days=1)}
+    )
+    second, head2 = encode(earlier, (head,))
+    future = event("3.2", "close", day=5).model_copy(update={"date": date(2023, 11, 30)})
+    third, head3 = encode(future, (head2,))
+    before_plan = event("3.3", "close", day=5).model_copy(update={"date": date(2023, 9, 1)})
+    fourth, _ = encode(before_plan, (head3,))
+    isolated.write_text(HEADER + first + second + third + fourth, encoding="utf-8")
+    verified = run("verify")
+    assert verified.exit_code == 2
+    assert (
+        f"{isolated}:4:1: 登记时刻" in verified.stderr
+        and "早于它的前序记录(第 3 行)" in verified.stderr
+    )
+    checked = run("check")
+    assert checked.exit_code == 2
+    assert f"{isolated}:5:1: 生效日期 2023-11-30 晚于登记日 2023-10-05" in checked.stderr
+    assert f"{isolated}:6:1: 生效日期 2023-09-01 早于方案日期 2023-09-19" in checked.stderr

@@ -41,7 +41,12 @@ def event(mid: str, n: int = 0, note: str = "") -> Event:
 def _writer(path: str, cache: str, worker: int, count: int, note_size: int) -> None:
     for n in range(count):
         made = event(f"{worker}.{n + 1}", n, "进" * note_size)
-        append(Path(path), lambda _, made=made: made, cache=Path(cache))  # type: ignore[misc]
+        append(Path(path), lambda _, made=made: now(made), cache=Path(cache))  # type: ignore[misc]
+
+
+def now(made: Event) -> Event:
+    """Stamp MADE with the moment it is written, under the lock, as rectify itself does."""
+    return made.model_copy(update={"recorded": datetime.now(timezone.utc)})
 
 
 def _reader(path: str, stop: str, out: str) -> None:
@@ -172,7 +177,7 @@ for _ in sys.stdin:  # a line asks for a writer: a process forked from this one,
         for n in range(100000):
             made = Event(recorded=datetime(2023, 10, 1, tzinfo=timezone.utc) + timedelta(seconds=n),
                          date=date(2023, 10, 1), id="1.1", action="progress", by="w", note="长" * 30000)
-            append(path, lambda _: made)
+            append(path, lambda _: made.model_copy(update={"recorded": datetime.now(timezone.utc)}))
             if n == 0:
                 print("writing", os.getpid(), flush=True)
     os.waitpid(writer, 0)
