@@ -66,6 +66,7 @@ class Ledger:
     unchained: int | None = None  # the line of the first event without a hash
     lines: int = 0  # how many lines the file has
     exists: bool = False
+    broken: tuple[Diagnostic, ...] = ()  # where the hash chain of hashed records fails
 
     def __len__(self) -> int:
         return len(self.index)
@@ -202,13 +203,21 @@ def parse_entries(
 
 
 def parse_ledger(
-    path: Path, raw: bytes, parsed: list[tuple[int, int, Event]] | None = None
+    path: Path,
+    raw: bytes,
+    parsed: list[tuple[int, int, Event]] | None = None,
+    chain: Verification | None = None,
 ) -> Ledger:
-    """Parse and validate the whole of ledger PATH, whose content is RAW (or use PARSED)."""
+    """Parse and validate the whole of ledger PATH, whose content is RAW, and check its hash
+    chain (or use PARSED and CHAIN, when the caller has them already)."""
+    parsed = parse_entries(path, raw) if parsed is None else parsed
+    chain = verify(path, raw, parsed) if chain is None else chain
+    unhashed = {line for line, _, event in parsed if not event.hash}
+    broken = tuple(d for d in chain.problems if d.line not in unhashed)
     index = Index()
     tips: dict[str, None] = {}
     unchained = None
-    for line, offset, event in parse_entries(path, raw) if parsed is None else parsed:
+    for line, offset, event in parsed:
         index.add(line, offset, event)
         for parent in event.prev:
             tips.pop(parent, None)
@@ -216,7 +225,7 @@ def parse_ledger(
             tips[event.hash] = None
         elif unchained is None:
             unchained = line
-    return Ledger(path, index, tuple(tips), unchained, raw.count(b"\n"), exists=True)
+    return Ledger(path, index, tuple(tips), unchained, raw.count(b"\n"), True, broken)
 
 
 def read_ledger(path: Path, cache: Path | None = None, *, locked: bool = False) -> Ledger:
@@ -234,8 +243,9 @@ def read_ledger(path: Path, cache: Path | None = None, *, locked: bool = False) 
         hit = load_index(cache, path, before, __version__)
         if hit is not None:
             index, extra = hit
+            broken = tuple(Diagnostic(path, line, col, said) for line, col, said in extra["broken"])
             return Ledger(
-                path, index, tuple(extra["tips"]), extra["unchained"], extra["lines"], True
+                path, index, tuple(extra["tips"]), extra["unchained"], extra["lines"], True, broken
             )
     raw = read_bytes(path, locked=locked)
     if raw is None:
@@ -268,7 +278,12 @@ def read_bytes(path: Path, *, locked: bool = False) -> bytes | None:
 
 
 def _extra(ledger: Ledger) -> dict[str, Any]:
-    return {"tips": list(ledger.tips), "unchained": ledger.unchained, "lines": ledger.lines}
+    return {
+        "tips": list(ledger.tips),
+        "unchained": ledger.unchained,
+        "lines": ledger.lines,
+        "broken": [[d.line, d.col, d.message] for d in ledger.broken],
+    }
 
 
 # ---------------------------------------------------------------------------- writing
@@ -409,6 +424,12 @@ def append(
             raise FileProblem(f"{folder}: 无法创建文件夹({exc.strerror})") from None
     with locked_ledger(path):
         ledger = read_ledger(path, cache, locked=True)
+        if ledger.broken:
+            first = ledger.broken[0]
+            raise Refused(
+                f"{first}(共 {len(ledger.broken)} 处)。账本的哈希链不完整,不能再追加:"
+                "请运行 rectify verify 查看,查明原因、恢复原账本后再登记"
+            )
         if ledger.unchained is not None:
             raise Refused(
                 f"{path}:{ledger.unchained}: 账本含未加哈希链的记录(可能是手工添加的),"
@@ -424,7 +445,7 @@ def append(
         if cache is not None and after is not None:
             index = ledger.index.copy()
             index.add(number, offset, written)
-            extra = {"tips": [hashed], "unchained": None, "lines": number}
+            extra = {"tips": [hashed], "unchained": None, "lines": number, "broken": []}
             save_index(cache, path, after, __version__, index, extra)
         return Entry(number, written)
 
@@ -610,7 +631,8 @@ def read_whole(path: Path) -> tuple[Ledger, list[Entry], Verification]:
         return Ledger(path), [], Verification(0, "", 0, ())
     parsed = parse_entries(path, raw)
     entries = [Entry(line, event) for line, _, event in parsed]
-    return parse_ledger(path, raw, parsed), entries, verify(path, raw, parsed)
+    chain = verify(path, raw, parsed)
+    return parse_ledger(path, raw, parsed, chain), entries, chain
 
 
 def verify(

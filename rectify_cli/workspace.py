@@ -156,9 +156,12 @@ class Recorded:
 class Workspace:
     """A plan and a ledger, read when first needed, and the operations on them."""
 
-    def __init__(self, files: Files, cache: Path | None = None) -> None:
+    def __init__(
+        self, files: Files, cache: Path | None = None, warn: Callable[[str], None] | None = None
+    ) -> None:
         self.files = files
         self.cache = cache
+        self.warn = warn or (lambda _: None)
 
     @cached_property
     def plan(self) -> Plan:
@@ -174,6 +177,17 @@ class Workspace:
 
         book = read_ledger(self.files.existing_ledger(), self.cache)
         _raise(unknown_measures(self.plan, book))
+        if book.broken:
+            self.warn(
+                f"{book.broken[0]}(共 {len(book.broken)} 处):账本的哈希链不完整,以下结果不可信;"
+                "请运行 rectify verify 查看"
+            )
+        i = book.index
+        for earlier, later in core.double_sign_offs(i):
+            self.warn(
+                f"措施 {i.names[i.id[later]]} 在第 {i.line[earlier]} 行和第 {i.line[later]} 行"
+                "两次销号,其间没有重新打开;请运行 rectify check 查看,用 rectify void 撤销其一"
+            )
         return book
 
     # ------------------------------------------------------------ time

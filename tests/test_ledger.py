@@ -464,3 +464,22 @@ def test_check_and_verify_flag_impossible_times(run: Callable[..., Result], isol
     assert checked.exit_code == 2
     assert f"{isolated}:5:1: 生效日期 2023-11-30 晚于登记日 2023-10-05" in checked.stderr
     assert f"{isolated}:6:1: 生效日期 2023-09-01 早于方案日期 2023-09-19" in checked.stderr
+
+
+def test_no_append_onto_a_chain_that_does_not_verify(
+    run: Callable[..., Result], isolated: Path
+) -> None:
+    """An edited record: reading commands warn, every write is refused, the file stays."""
+    assert run("close", "1.5", "--evidence", "纪要", "--date", "2023-09-28").exit_code == 0
+    assert run("status").exit_code == 0  # the index is cached now
+    isolated.write_bytes(isolated.read_bytes().replace("纪要".encode(), "伪造".encode()))
+    before = isolated.read_bytes()
+    for args in (("status",), ("list",), ("overdue",)):
+        result = run(*args)
+        assert f"警告:{isolated}:3:1: 内容与其哈希不符" in result.stderr, args
+        assert "以下结果不可信" in result.stderr and "警告" not in result.stdout
+    refused = run("close", "5.1", "--evidence", "纪要", "--date", "2023-10-09")
+    assert refused.exit_code == 2
+    assert f"{isolated}:3:1: 内容与其哈希不符" in refused.stderr and "不能再追加" in refused.stderr
+    assert isolated.read_bytes() == before
+    assert run("report").exit_code == 2  # documents refuse it outright

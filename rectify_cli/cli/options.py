@@ -84,7 +84,7 @@ class Given:
     @functools.cached_property
     def workspace(self) -> Workspace:
         """Return the workspace of the files chosen, with the user's caches."""
-        return Workspace(self.files, cache_folder())
+        return Workspace(self.files, cache_folder(), warn=_warn)
 
     def day(self) -> date:
         """Return the --as-of date, or today in the plan's timezone."""
@@ -104,6 +104,11 @@ class Given:
             evidence=self.evidence,
             files=self.evidence_files,
         )
+
+
+def _warn(message: str) -> None:
+    """Say on stderr, not in the output a script or cron mail reads, what makes it doubtful."""
+    typer.echo(f"警告:{message}", err=True)
 
 
 def takes(*names: str) -> Callable[[Callable[..., None]], Callable[..., None]]:

@@ -27,13 +27,6 @@ def status(
     示例:rectify status --as-of 2023-10-31
     """
     ws = given.workspace
-    for earlier, later in core.double_sign_offs(ws.ledger.index):
-        i = ws.ledger.index
-        typer.echo(
-            f"警告:措施 {i.names[i.id[later]]} 在第 {i.line[earlier]} 行和第 {i.line[later]} 行"
-            "两次销号,其间没有重新打开;请运行 rectify check 查看",
-            err=True,
-        )
     given.out().status(ws.plan, core.status(ws.plan, ws.state(given.day())), by_department)
 
 
