@@ -5,9 +5,10 @@ each event's measure, dates, action and author. `Index` keeps those in compact a
 Each fact is declared once, as a field of `Index` that says how to read it off an event;
 adding, appending, comparing and caching all follow from that declaration.
 
-The cache stores the columns next to the file's identity (size, modification time,
-inode): it is used only while the ledger file is exactly as it was when the cache was
-written, and it is rewritten after every append. Deleting the cache folder is always safe.
+The cache stores the columns under the SHA-256 of the ledger's content and a checksum of
+its own: it is used only while the ledger file holds exactly the bytes it was made from,
+and only if the cache file is whole. It is rewritten after every append. Deleting the
+cache folder is always safe.
 """
 
 from __future__ import annotations
@@ -212,16 +213,16 @@ COLUMNS = tuple(
 
 # ---------------------------------------------------------------------------- the cache
 
-Identity = tuple[int, int, int, int]
+Identity = tuple[int, str]
 
 
-def identity(path: Path) -> Identity | None:
-    """Return what tells one state of a file from another: size, mtime, inode, device."""
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
+def content_key(data: bytes) -> Identity:
+    """Return what a cache of a file is kept for: its size and the SHA-256 of its content.
+
+    Not its modification time or inode: a same-size edit with the time put back
+    (touch -r, cp -p, rsync -t) or a swapped file must never be served from a cache.
+    """
+    return (len(data), hashlib.sha256(data).hexdigest())
 
 
 def _cache_file(folder: Path, kind: str, path: Path) -> Path:
@@ -265,10 +266,22 @@ def save_index(
         "extra": extra,
     }
     body = b"".join(column.tobytes() for column in _arrays(index))
-    _save(
-        _cache_file(folder, "ledger", path),
-        json.dumps(header, ensure_ascii=False).encode("utf-8") + b"\n" + body,
-    )
+    _save(_cache_file(folder, "ledger", path), sealed(header, body))
+
+
+def sealed(header: dict[str, Any], body: bytes) -> bytes:
+    """Return a cache file: its header, with a checksum of the header and the body, and the body."""
+    check = hashlib.sha256(json.dumps(header, sort_keys=True).encode() + body).hexdigest()
+    return json.dumps(header | {"check": check}, ensure_ascii=False).encode("utf-8") + b"\n" + body
+
+
+def unsealed(data: bytes) -> tuple[dict[str, Any], bytes] | None:
+    """Return the header and body of a cache file, or None if it is not whole as written."""
+    split = data.index(b"\n")
+    header, body = json.loads(data[:split]), data[split + 1 :]
+    check = header.pop("check", None)
+    expected = hashlib.sha256(json.dumps(header, sort_keys=True).encode() + body).hexdigest()
+    return (header, body) if check == expected else None
 
 
 def load_index(
@@ -276,21 +289,22 @@ def load_index(
 ) -> tuple[Index, dict[str, Any]] | None:
     """Return the cached index of ledger PATH if it was made from it in state IDENT."""
     try:
-        data = _cache_file(folder, "ledger", path).read_bytes()
-        split = data.index(b"\n")
-        header = json.loads(data[:split])
+        opened = unsealed(_cache_file(folder, "ledger", path).read_bytes())
+        if opened is None:
+            return None  # the cache file itself was damaged or edited
+        header, body = opened
         expected = _header(path, ident, version)
         if any(header.get(k) != v for k, v in expected.items()):
             return None
         index = Index(names=list(header["names"]), max_date=header["max_date"])
-        position = split + 1
+        position = 0
         for c in COLUMNS:
             column = array(c.typecode)
             size = header["rows"] * column.itemsize
-            column.frombytes(data[position : position + size])
+            column.frombytes(body[position : position + size])
             position += size
             setattr(index, c.name, column)
-        if position != len(data) or any(len(c) != header["rows"] for c in _arrays(index)):
+        if position != len(body) or any(len(c) != header["rows"] for c in _arrays(index)):
             return None
         index.latest = {(a, c): i for a, c, i in header["latest"]}
         index.extensions = {c: list(rows) for c, rows in header["extensions"]}
@@ -308,18 +322,15 @@ def save_text(
     folder: Path, kind: str, path: Path, ident: Identity, version: str, text: str
 ) -> None:
     """Cache TEXT derived from the file PATH in state IDENT."""
-    header = json.dumps(_header(path, ident, version), ensure_ascii=False)
-    _save(_cache_file(folder, kind, path), (header + "\n" + text).encode("utf-8"))
+    _save(_cache_file(folder, kind, path), sealed(_header(path, ident, version), text.encode()))
 
 
 def load_text(folder: Path, kind: str, path: Path, ident: Identity, version: str) -> str | None:
     """Return the TEXT cached for the file PATH if it was made from it in state IDENT."""
     try:
-        header, _, text = (
-            _cache_file(folder, kind, path).read_text(encoding="utf-8").partition("\n")
-        )
-        if json.loads(header) != _header(path, ident, version):
+        opened = unsealed(_cache_file(folder, kind, path).read_bytes())
+        if opened is None or opened[0] != _header(path, ident, version):
             return None
-        return text
+        return opened[1].decode("utf-8")
     except (OSError, ValueError):
         return None

@@ -236,23 +236,23 @@ def read_ledger(path: Path, cache: Path | None = None, *, locked: bool = False) 
     the ledger's lock.
     """
     from . import __version__
-    from .index import identity, load_index, save_index
+    from .index import content_key, load_index, save_index
 
-    before = identity(path)
-    if cache is not None and before is not None:
-        hit = load_index(cache, path, before, __version__)
+    raw = read_bytes(path, locked=locked)
+    if raw is None:
+        return Ledger(path)
+    key = content_key(raw) if cache is not None else None
+    if cache is not None and key is not None:
+        hit = load_index(cache, path, key, __version__)
         if hit is not None:
             index, extra = hit
             broken = tuple(Diagnostic(path, line, col, said) for line, col, said in extra["broken"])
             return Ledger(
                 path, index, tuple(extra["tips"]), extra["unchained"], extra["lines"], True, broken
             )
-    raw = read_bytes(path, locked=locked)
-    if raw is None:
-        return Ledger(path)
     ledger = parse_ledger(path, raw)
-    if cache is not None and before is not None and before == identity(path):
-        save_index(cache, path, before, __version__, ledger.index, _extra(ledger))
+    if cache is not None and key is not None:
+        save_index(cache, path, key, __version__, ledger.index, _extra(ledger))
     return ledger
 
 
@@ -412,7 +412,7 @@ def append(
     decide on a stale state. It raises to refuse; then nothing is written.
     """
     from . import __version__
-    from .index import identity, save_index
+    from .index import content_key, save_index
 
     folder = path.parent
     if not folder.is_dir():
@@ -441,8 +441,8 @@ def append(
         offset = _write(path, (header + line).encode("utf-8")) + len(header.encode("utf-8"))
         number = ledger.lines + header.count("\n") + 1
         written = event.model_copy(update={"prev": ledger.tips, "hash": hashed})
-        after = identity(path)
-        if cache is not None and after is not None:
+        if cache is not None:
+            after = content_key(read_bytes(path, locked=True) or b"")
             index = ledger.index.copy()
             index.add(number, offset, written)
             extra = {"tips": [hashed], "unchained": None, "lines": number, "broken": []}

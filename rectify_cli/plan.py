@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import DataInvalid, Diagnostic, Refused, UnknownMeasure
+from .errors import DataInvalid, Diagnostic, FileProblem, Refused, UnknownMeasure
 
 if TYPE_CHECKING:
     from .yamlsource import Located
@@ -412,11 +412,16 @@ def load_plan(path: Path, cache: Path | None = None) -> Plan:
     back from there instead of parsing the YAML again.
     """
     from . import __version__
-    from .index import identity, load_text, save_text
+    from .index import content_key, load_text, save_text
+    from .storage import read_regular
+    from .yamlsource import decoded, parse_located
 
-    before = identity(path) if cache is not None else None
-    if cache is not None and before is not None:
-        text = load_text(cache, "plan", path, before, __version__)
+    raw = read_regular(path, "计划")
+    if raw is None:
+        raise FileProblem(f"{path}: 文件不存在")
+    key = content_key(raw)
+    if cache is not None:
+        text = load_text(cache, "plan", path, key, __version__)
         if text is not None:
             from pydantic import ValidationError
 
@@ -424,9 +429,7 @@ def load_plan(path: Path, cache: Path | None = None) -> Plan:
                 return Plan.model_validate_json(text)
             except ValidationError:  # a cache this code would not have written: read the file
                 pass
-    from .yamlsource import load_located
-
-    plan = parse_plan(load_located(path))
-    if cache is not None and before is not None and before == identity(path):
-        save_text(cache, "plan", path, before, __version__, plan.model_dump_json())
+    plan = parse_plan(parse_located(path, decoded(path, raw)))
+    if cache is not None:
+        save_text(cache, "plan", path, key, __version__, plan.model_dump_json())
     return plan

@@ -83,6 +83,11 @@ def read_text(path: Path) -> str:
     raw = read_regular(path, "计划")
     if raw is None:
         raise FileProblem(f"{path}: 文件不存在")
+    return decoded(path, raw)
+
+
+def decoded(path: Path, raw: bytes) -> str:
+    """Return RAW, the content of PATH, as UTF-8 text (a BOM is allowed), or raise a located error."""
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

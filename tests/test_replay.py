@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 from rectify_cli import core
 from rectify_cli.events import Event
+from rectify_cli.index import sealed, unsealed
 from rectify_cli.ledger import HEADER, encode, read_ledger
 from rectify_cli.plan import load_plan
 
@@ -110,22 +112,35 @@ def states(plan_items: list[core.Item]) -> dict[str, str]:
     return {i.measure.id: i.state for i in plan_items}
 
 
-def misnamed(cache: Path, damage: Callable[[bytes], bytes]) -> None:
+def misnamed(cache: Path, damage: Callable[[bytes], bytes], reseal: bool = True) -> None:
     """Rename measure 1.1 to 1.2 in the cached index, then DAMAGE the cache file's bytes.
 
-    The header's identity stays that of the ledger, so only the body's checks can tell.
+    RESEAL writes the checksum anew, as rectify would for a cache it made; without it the
+    file is a hand-edited cache. The ledger's content key stays, so only the cache's own
+    checks can tell.
     """
     (file,) = cache.iterdir()
-    head, _, body = file.read_bytes().partition(b"\n")
-    header = json.loads(head)
+    opened = unsealed(file.read_bytes())
+    assert opened is not None
+    header, body = opened
     header["names"] = ["1.2" if n == "1.1" else n for n in header["names"]]
-    file.write_bytes(damage(json.dumps(header, ensure_ascii=False).encode("utf-8") + b"\n" + body))
+    if reseal:
+        data = sealed(header, body)
+    else:
+        check = json.loads(file.read_bytes().partition(b"\n")[0])["check"]
+        data = json.dumps(header | {"check": check}, ensure_ascii=False).encode() + b"\n" + body
+    file.write_bytes(damage(data))
 
 
 @pytest.mark.parametrize(
     "damage",
-    [lambda data: data[:-1], lambda data: data[:-3], lambda data: data + b"\0\0\0"],
-    ids=["a column short", "cut mid-value", "trailing bytes"],
+    [
+        lambda data: data[:-1],
+        lambda data: data[:-3],
+        lambda data: data + b"\0\0\0",
+        lambda data: data[:-1] + bytes([data[-1] ^ 1]),
+    ],
+    ids=["a column short", "cut mid-value", "trailing bytes", "one bit flipped"],
 )
 def test_a_corrupt_cache_is_ignored(tmp_path: Path, damage: Callable[[bytes], bytes]) -> None:
     plan = load_plan(write(tmp_path / "plan.yaml", SMALL_PLAN))
@@ -142,3 +157,36 @@ def test_a_corrupt_cache_is_ignored(tmp_path: Path, damage: Callable[[bytes], by
     misnamed(cache, damage)
     assert states(core.replay(plan, read_ledger(path, cache).index, day)) == truth
     assert states(core.replay(plan, read_ledger(path, cache).index, day)) == truth  # refreshed
+
+
+def test_a_hand_edited_cache_is_ignored(tmp_path: Path) -> None:
+    """Its header says something else than the checksum it carries: never believed."""
+    plan = load_plan(write(tmp_path / "plan.yaml", SMALL_PLAN))
+    path = tmp_path / "ledger.yaml"
+    path.write_text(HEADER + one_sign_off(), encoding="utf-8")
+    day, cache = date(2023, 10, 2), tmp_path / "cache"
+    truth = states(core.replay(plan, read_ledger(path).index, day))
+    read_ledger(path, cache)
+    misnamed(cache, lambda data: data, reseal=False)
+    assert states(core.replay(plan, read_ledger(path, cache).index, day)) == truth
+
+
+def test_a_same_size_edit_with_the_time_put_back_is_seen(tmp_path: Path) -> None:
+    """touch -r, cp -p, rsync -t: the caches are keyed on content, not on size and time."""
+    plan_path = write(tmp_path / "plan.yaml", SMALL_PLAN)
+    path = tmp_path / "ledger.yaml"
+    line = one_sign_off()
+    path.write_text(HEADER + line, encoding="utf-8")
+    cache = tmp_path / "cache"
+    plan = load_plan(plan_path, cache)
+    assert core.replay(plan, read_ledger(path, cache).index, date(2023, 10, 2))[0].state == "closed"
+    stat = path.stat()
+    path.write_text(HEADER + line.replace('"1.1"', '"1.2"'), encoding="utf-8")  # same size
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size and path.stat().st_mtime_ns == stat.st_mtime_ns
+    items = core.replay(plan, read_ledger(path, cache).index, date(2023, 10, 2))
+    assert [i.state for i in items] == ["not_started", "closed", "not_started"]
+    plan_stat = plan_path.stat()
+    plan_path.write_text(SMALL_PLAN.replace("措施一。", "措施壹。"), encoding="utf-8")
+    os.utime(plan_path, ns=(plan_stat.st_atime_ns, plan_stat.st_mtime_ns))
+    assert load_plan(plan_path, cache).measure("1.1").text == "措施壹。"
