@@ -53,6 +53,7 @@ class Item:
     owner: str | None = None
     closed_on: date | None = None
     closed_by: str | None = None
+    closed_recorded: date | None = None  # the day the sign-off in force was recorded
     percent: int | None = None
     eta: date | None = None
     progress_on: date | None = None
@@ -144,6 +145,9 @@ def _item(
         owner=m.name(m.owner[assignment]) if assignment is not None else None,
         closed_on=day(closing) if state == "closed" and closing is not None else None,
         closed_by=m.name(m.by[closing]) if state == "closed" and closing is not None else None,
+        closed_recorded=_day_recorded(plan, m.moment[closing])
+        if state == "closed" and closing is not None
+        else None,
         percent=m.percent[progress] if progress is not None and m.percent[progress] >= 0 else None,
         eta=date.fromordinal(m.until[progress])
         if progress is not None and m.until[progress]

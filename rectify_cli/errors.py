@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,28 @@ class Diagnostic:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.col}: {self.message}"
+
+
+_REASONS = {
+    errno.ENOENT: "不存在",
+    errno.EACCES: "没有权限",
+    errno.EPERM: "不允许这样操作",
+    errno.EISDIR: "是一个文件夹",
+    errno.ENOTDIR: "路径中有一段不是文件夹",
+    errno.ENAMETOOLONG: "文件名太长",
+    errno.ENOSPC: "磁盘已满",
+    errno.EROFS: "文件系统是只读的",
+    errno.EEXIST: "已存在",
+    errno.EBUSY: "正被占用",
+    errno.ELOOP: "符号链接绕成了圈",
+    errno.EIO: "读写出错",
+    errno.EDQUOT: "超出磁盘配额",
+}
+
+
+def reason(exc: OSError) -> str:
+    """Say in Chinese why the operating system refused: its own words are English."""
+    return _REASONS.get(exc.errno or 0, f"系统错误 {exc.errno}")
 
 
 def undecodable(path: Path, raw: bytes, start: int) -> Diagnostic:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from .errors import Diagnostic, Refused
+from .errors import Diagnostic, Refused, reason
 from .events import Evidence
 from .ledger import Entry
 
@@ -40,7 +40,7 @@ def evidence_file(path: Path, base: Path) -> Evidence:
     try:
         return Evidence(path=_stored(path, base), size=path.stat().st_size, sha256=_sha256(path))
     except OSError as exc:
-        raise Refused(f"无法读取佐证材料文件 {path}({exc.strerror})") from None
+        raise Refused(f"无法读取佐证材料文件 {path}({reason(exc)})") from None
 
 
 def locate(evidence: Evidence, base: Path) -> Path:
@@ -66,7 +66,7 @@ def check_files(entries: list[Entry], ledger: Path) -> list[Diagnostic]:
             except OSError as exc:
                 problems.append(
                     Diagnostic(
-                        ledger, entry.line, 1, f"佐证材料文件 {where} 无法读取({exc.strerror})"
+                        ledger, entry.line, 1, f"佐证材料文件 {where} 无法读取({reason(exc)})"
                     )
                 )
                 continue

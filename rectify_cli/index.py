@@ -248,7 +248,8 @@ def _save(target: Path, data: bytes) -> None:
     from .errors import FileProblem
     from .storage import write_atomically
 
-    with suppress(FileProblem):
+    with suppress(FileProblem, OSError):
+        target.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(target, data)
 
 

@@ -28,6 +28,7 @@ from .errors import (
     LedgerTorn,
     RectifyError,
     Refused,
+    reason,
     undecodable,
 )
 from .index import Index
@@ -79,7 +80,7 @@ class Ledger:
                 f.seek(offset)
                 raw = f.readline()
         except OSError as exc:
-            raise FileProblem(f"{self.path}: 无法读取账本({exc.strerror})") from None
+            raise FileProblem(f"{self.path}: 无法读取账本({reason(exc)})") from None
         ((_, _, event),) = parse_entries(self.path, raw, first_line=line, first_offset=offset)
         if Index.facts_of(line, offset, event) != self.index.facts(row):
             raise FileProblem(f"{self.path}:{line}: 账本在读取期间被改动,请重试")
@@ -356,7 +357,7 @@ def locked_ledger(path: Path) -> Iterator[None]:
     except Timeout:
         raise Busy(f"{path}: 账本正被其他 rectify 进程占用,请稍后再试") from None
     except OSError as exc:
-        raise FileProblem(f"{path}: 无法加锁({exc.strerror}),未做任何改动") from None
+        raise FileProblem(f"{path}: 无法加锁({reason(exc)}),未做任何改动") from None
     try:
         with _locked_inode(path):
             yield
@@ -380,7 +381,7 @@ def _write(path: Path, data: bytes) -> int:
     try:
         fd = os.open(path, flags, 0o644)
     except OSError as exc:
-        raise FileProblem(f"{path}: 无法写入账本({exc.strerror}),未做任何改动") from None
+        raise FileProblem(f"{path}: 无法写入账本({reason(exc)}),未做任何改动") from None
     try:
         size = os.fstat(fd).st_size
         try:
@@ -391,7 +392,7 @@ def _write(path: Path, data: bytes) -> int:
         except OSError as exc:
             os.ftruncate(fd, size)
             os.fsync(fd)
-            raise FileProblem(f"{path}: 写入账本失败({exc.strerror}),账本保持原样") from None
+            raise FileProblem(f"{path}: 写入账本失败({reason(exc)}),账本保持原样") from None
     finally:
         os.close(fd)
     if size == 0:
@@ -421,7 +422,7 @@ def append(
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise FileProblem(f"{folder}: 无法创建文件夹({exc.strerror})") from None
+            raise FileProblem(f"{folder}: 无法创建文件夹({reason(exc)})") from None
     with locked_ledger(path):
         ledger = read_ledger(path, cache, locked=True)
         if ledger.broken:
@@ -460,7 +461,7 @@ def create_empty(path: Path) -> None:
     except FileExistsError:
         raise FileProblem(f"{path}: 文件已存在,未覆盖") from None
     except OSError as exc:
-        raise FileProblem(f"{path}: 无法创建({exc.strerror})") from None
+        raise FileProblem(f"{path}: 无法创建({reason(exc)})") from None
 
 
 # ---------------------------------------------------------------------------- repair and verify
@@ -492,7 +493,7 @@ def repair(path: Path, now: datetime) -> Repair:
         try:
             raw = path.read_bytes()
         except OSError as exc:
-            raise FileProblem(f"{path}: 无法读取账本({exc.strerror})") from None
+            raise FileProblem(f"{path}: 无法读取账本({reason(exc)})") from None
         if not raw or raw.endswith(b"\n"):
             return Repair(None, 0)
         keep = raw.rfind(b"\n") + 1
@@ -503,7 +504,7 @@ def repair(path: Path, now: datetime) -> Repair:
                     f.flush()
                     os.fsync(f.fileno())
             except OSError as exc:
-                raise FileProblem(f"{path}: 修复失败({exc.strerror}),账本未改动") from None
+                raise FileProblem(f"{path}: 修复失败({reason(exc)}),账本未改动") from None
             return Repair(None, 0, newline_added=True)
         backup = path.with_name(f"{path.name}.torn-{now:%Y%m%dT%H%M%S}")
         try:
@@ -516,7 +517,7 @@ def repair(path: Path, now: datetime) -> Repair:
                 f.flush()
                 os.fsync(f.fileno())
         except OSError as exc:
-            raise FileProblem(f"{path}: 修复失败({exc.strerror}),账本未改动") from None
+            raise FileProblem(f"{path}: 修复失败({reason(exc)}),账本未改动") from None
         return Repair(backup, len(raw) - keep)
 
 
@@ -581,7 +582,7 @@ def upgrade(path: Path, now: datetime) -> Upgrade:
             _fsync_dir(path.parent)
         except OSError as exc:
             temporary.unlink(missing_ok=True)
-            raise FileProblem(f"{path}: 升级失败({exc.strerror}),账本未改动") from None
+            raise FileProblem(f"{path}: 升级失败({reason(exc)}),账本未改动") from None
         return Upgrade(backup, len(unhashed))
 
 

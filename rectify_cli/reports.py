@@ -193,7 +193,7 @@ def deadline_checks(plan: Plan, index: Index, as_of: date) -> list[DeadlineCheck
     now = {i.measure.id: i for i in core.replay(plan, index, as_of)}
     for group, (due, ids) in sorted(groups.items(), key=lambda g: g[1][0]):
         then = {i.measure.id: i for i in core.replay(plan, index, due)}
-        kept = [_kept(then[i], now[i], as_of) for i in ids]
+        kept = [_kept(then[i], now[i], due, as_of) for i in ids]
         checks.append(
             DeadlineCheck(
                 group,
@@ -209,15 +209,18 @@ def deadline_checks(plan: Plan, index: Index, as_of: date) -> list[DeadlineCheck
     return checks
 
 
-def _kept(then: Item, now: Item, as_of: date) -> str:
-    """Say how a measure kept its deadline: THEN is it on its original due date, NOW at AS_OF.
+def _kept(then: Item, now: Item, original: date, as_of: date) -> str:
+    """Say how a measure kept its deadline: THEN is it on its ORIGINAL due date, NOW at AS_OF.
 
-    An extension counts only if it was recorded before the deadline it moved had passed.
+    A sign-off counts by a date only if it was also recorded by then: a late one entered
+    later with an earlier --date is not on time. An extension counts only if it was
+    recorded before the deadline it moved had passed.
     """
-    if then.closed:
+    if then.closed and then.closed_recorded is not None and then.closed_recorded <= original:
         return "on_time"
     due = now.due if now.extensions and not now.late_extension else None
-    if due is not None and now.closed_on is not None and now.closed_on <= due:
+    done, recorded = now.closed_on, now.closed_recorded
+    if due is not None and done is not None and recorded is not None and max(done, recorded) <= due:
         return "extended_on_time"
     if due is not None and not now.closed and due >= as_of:
         return "pending"

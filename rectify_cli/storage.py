@@ -6,19 +6,18 @@ import os
 import stat
 from pathlib import Path
 
-from .errors import FileProblem
+from .errors import FileProblem, reason
 
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Write DATA to PATH whole or not at all; raise FileProblem, leaving PATH as it was."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         temporary.write_bytes(data)
         os.replace(temporary, path)
     except OSError as exc:
         temporary.unlink(missing_ok=True)
-        raise FileProblem(f"{path}: 无法写入({exc.strerror})") from None
+        raise FileProblem(f"{path}: 无法写入({reason(exc)})") from None
 
 
 def _kind(mode: int) -> str:
@@ -42,7 +41,7 @@ def regular(path: Path, what: str) -> bool:
     except FileNotFoundError:
         return False
     except OSError as exc:
-        raise FileProblem(f"{path}: 无法读取{what}({exc.strerror})") from None
+        raise FileProblem(f"{path}: 无法读取{what}({reason(exc)})") from None
     if not stat.S_ISREG(mode):
         raise FileProblem(f"{path}: 是一个{_kind(mode)},不是{what}文件")
     return True
@@ -57,4 +56,4 @@ def read_regular(path: Path, what: str) -> bytes | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise FileProblem(f"{path}: 无法读取{what}({exc.strerror})") from None
+        raise FileProblem(f"{path}: 无法读取{what}({reason(exc)})") from None

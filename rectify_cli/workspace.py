@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import core
-from .errors import DataInvalid, Diagnostic, FileProblem, Refused
+from .errors import DataInvalid, Diagnostic, FileProblem, Refused, reason
 
 if TYPE_CHECKING:
     from .events import Event
@@ -108,8 +108,11 @@ class Files:
 
     def missing_ledger(self) -> str:
         """Say why a ledger named by option or environment is missing, or return ""."""
-        if self.ledger_source == DEFAULT or self.ledger.exists():
-            return ""
+        try:
+            if self.ledger_source == DEFAULT or self.ledger.exists():
+                return ""
+        except OSError as exc:  # a name too long, a path through a file
+            return f"无法访问账本({reason(exc)})"
         return f"账本不存在(路径来自{self.ledger_source});请检查路径,新建账本请运行 rectify init 文件夹"
 
 

@@ -418,3 +418,17 @@ def test_on_time_counts_only_sign_offs_by_the_due_date_or_an_extension_made_in_t
     ]
     assert (october["on_time"], october["extended_on_time"], october["late"]) == (0, 1, 1)
     assert october["closed_now"] == 2 and not october["met"]
+
+
+def test_a_sign_off_entered_late_with_an_earlier_date_is_not_on_time(
+    run: Callable[..., Result], at: Callable[[str], None]
+) -> None:
+    """补登 keeps the effective date, but on-time means signed off and recorded by the due date."""
+    at("2023-09-29T09:00:00+08:00")
+    ok(run("close", "1.5", "--evidence", "纪要"))  # on time, recorded on time
+    at("2023-11-20T09:00:00+08:00")
+    ok(run("close", "5.1", "--evidence", "纪要", "--date", "2023-09-28"))  # backdated
+    (september,) = [
+        d for d in run("trend", "--json").json()["deadlines"] if d["deadline"] == "9月底"
+    ]
+    assert (september["on_time"], september["late"]) == (1, 1) and not september["met"]

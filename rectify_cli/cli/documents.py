@@ -16,9 +16,17 @@ from .app import app
 from .options import DOCUMENTS, Given, option, takes
 
 
-def _save(path: Path, data: bytes) -> None:
-    from ..storage import write_atomically
+def _save(given: Given, path: Path, data: bytes) -> None:
+    """Write a document; never over the ledger or the plan, never onto a device or into a
+    folder that does not exist."""
+    from ..storage import regular, write_atomically
 
+    for kept in (given.files.ledger, given.files.plan):
+        if kept.exists() and path.exists() and path.samefile(kept):
+            raise Refused(f"{path} 是正在使用的账本或计划文件,不能写入文档;请换一个文件名")
+    if not path.parent.is_dir():
+        raise Refused(f"文件夹 {path.parent} 不存在,未写入任何内容")
+    regular(path, "文档")  # a device or a pipe is refused, not replaced
     write_atomically(path, data)
     typer.echo(f"已写入 {path}", err=True)
 
@@ -52,7 +60,7 @@ def report(
         typer.echo(markdown(data), nl=False)
         return
     content = markdown(data).encode("utf-8") if form == "md" else docx(data)
-    _save(given.output or Path(f"整改工作进展情况报告-{data.as_of}.{form}"), content)
+    _save(given, given.output or Path(f"整改工作进展情况报告-{data.as_of}.{form}"), content)
 
 
 @app.command()
@@ -78,7 +86,7 @@ def export(
     table = rows(data)
     if form == "xlsx":
         content = xlsx(data, table, entries, ws.plan.plan.timezone)
-        _save(given.output or Path(f"整改台账-{data.as_of}.xlsx"), content)
+        _save(given, given.output or Path(f"整改台账-{data.as_of}.xlsx"), content)
         return
     text = (
         csv_bytes(table) if form == "csv" else (schema.to_json(schema.rows(table)) + "\n").encode()
@@ -86,4 +94,4 @@ def export(
     if given.output is None:
         typer.echo(text.decode("utf-8-sig"), nl=False)
     else:
-        _save(given.output, text)
+        _save(given, given.output, text)

@@ -9,7 +9,7 @@ import typer
 
 from .. import schema
 from ..actions import ACTION_LABELS
-from ..errors import EXIT_ERROR, DataInvalid, Refused
+from ..errors import EXIT_ERROR, DataInvalid, Refused, reason
 from ..text import visible
 from ..workspace import LEDGER_ENV, PLAN_ENV, Workspace, cache_folder, clock, embedded_plan
 from .app import app
@@ -138,15 +138,15 @@ def init(
     from ..ledger import create_empty
 
     plan_path, ledger_path = folder / "measures.yaml", folder / "ledger.yaml"
-    for path in (plan_path, ledger_path):
-        if path.exists():
-            raise Refused(f"{path} 已存在,未覆盖任何文件")
     try:
+        for path in (plan_path, ledger_path):
+            if path.exists():
+                raise Refused(f"{path} 已存在,未覆盖任何文件")
         folder.mkdir(parents=True, exist_ok=True)
         with plan_path.open("xb") as f:
             f.write(embedded_plan().read_bytes())
     except OSError as exc:
-        raise Refused(f"无法写入 {plan_path}({exc.strerror})") from None
+        raise Refused(f"无法写入 {plan_path}({reason(exc)})") from None
     create_empty(ledger_path)
     plan_abs, ledger_abs = plan_path.resolve(), ledger_path.resolve()
     typer.echo(
