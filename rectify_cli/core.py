@@ -122,7 +122,7 @@ def _item(
     state: State = "not_started"
     if closing is not None and (reopening is None or m.key(closing) > m.key(reopening)):
         state = "closed"
-    elif reopening is not None:
+    elif reopening is not None and closing is not None:  # a reopening of nothing is not 反弹
         state = "reopened"
     elif progress is not None:
         state = "in_progress"
@@ -444,10 +444,23 @@ def untruthful(text: str, *, name: bool = False, lines: bool = False) -> str | N
             char in refused
             or char in _BIDI
             or "\ud800" <= char <= "\udfff"
-            or (name and char in _INVISIBLE)
+            or (name and _blank(char))
         ):
             return char
     return None
+
+
+def _blank(char: str) -> bool:
+    """Tell whether CHAR shows nothing though it is not a space: no place in a name."""
+    import unicodedata
+
+    if char in _INVISIBLE or char in "\u115f\u1160\u3164\uffa0\u2800":  # Hangul fillers, braille
+        return True
+    kind = unicodedata.category(char)
+    variation = "\ufe00" <= char <= "\ufe0f" or "\U000e0100" <= char <= "\U000e01ef"
+    return (
+        kind in ("Cf", "Co", "Cn", "Zl", "Zp") or variation or (kind == "Mn" and char == "\u034f")
+    )
 
 
 def _truthful(label: str, text: str | None, *, name: bool = False, lines: bool = False) -> None:

@@ -78,6 +78,13 @@ class Event(Model):
     hash: str | None = None
 
     @model_validator(mode="after")
+    def _plausible_times(self) -> Event:
+        for when in (self.recorded.date(), self.date):
+            if not 1949 <= when.year <= 2999:
+                raise ValueError(f"时间 {when} 不合常理,应在 1949 年至 2999 年之间")
+        return self
+
+    @model_validator(mode="after")
     def _fields_fit_the_action(self) -> Event:
         label = f"“{ACTION_LABELS[self.action]}”记录"
         fields = _FIELD_LABELS | (

@@ -104,10 +104,24 @@ def _events_adapter() -> TypeAdapter[list[Event]]:
     return TypeAdapter(list[Event])
 
 
+class DuplicateKey(ValueError):
+    """A ledger line names a field twice: which one counts is not what a reader sees."""
+
+
+def _once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Return the mapping of PAIRS, refusing a key given twice."""
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise DuplicateKey(key)
+        found[key] = value
+    return found
+
+
 def _parse_line(text: str) -> Any:
     """Parse one event line: JSON as the tool writes it, or a YAML flow mapping by hand."""
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_once)
     except json.JSONDecodeError as json_error:
         import yaml
 
@@ -182,6 +196,11 @@ def parse_entries(
             diagnostics.append(
                 Diagnostic(path, number, exc.colno, "无法解析的记录(应为一行 JSON/YAML 映射)")
             )
+            continue
+        except DuplicateKey as exc:
+            col = line.find(f'"{exc}"', line.find(f'"{exc}"') + 1) + 1
+            said = f"字段“{exc}”写了两次:一条记录中每个字段只能写一次"
+            diagnostics.append(Diagnostic(path, number, max(col, 1), said))
             continue
         if not isinstance(value, dict):
             diagnostics.append(Diagnostic(path, number, 1, "记录应为“键: 值”的映射"))

@@ -17,7 +17,7 @@ from rich.cells import cell_len
 
 from . import schema
 from .core import REVIEW_GROUP, STATE_LABELS, Item, Status, Tally
-from .text import bar, clip, describe, evidence_text, fit, names, percent, state_text, visible
+from .text import bar, clip, describe, evidence_text, fit, names, on_screen, percent, state_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -199,7 +199,7 @@ class TextFormatter:
     # ------------------------------------------------------------ building blocks
 
     def _text(self, value: str, style: str = "") -> Cell:
-        return (visible(value), style if self.styled else "")
+        return (on_screen(value), style if self.styled else "")
 
     def _bar(self, rate: float, width: int) -> str:
         full, empty = ("█", "░") if blocks_fit(self.console.encoding) else ("#", "-")
@@ -267,7 +267,7 @@ class TextFormatter:
         lines: list[Line] = []
         for block in blocks:  # text from files may hold control characters: show them
             if isinstance(block, str):
-                lines += [[(line, "")] for line in wrap(visible(block), self.console.width)]
+                lines += [[(line, "")] for line in wrap(on_screen(block), self.console.width)]
             else:
                 lines += block
         if not self.styled:

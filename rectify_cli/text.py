@@ -35,6 +35,15 @@ def visible(text: str) -> str:
     return _HIDDEN.sub(_written_out, text)
 
 
+_ON_SCREEN = re.compile(r"[\t\r]")
+
+
+def on_screen(text: str) -> str:
+    """Return TEXT as a terminal may show it: also a tab or a carriage return written out,
+    since either can make one line look like another."""
+    return _ON_SCREEN.sub(_written_out, visible(text))
+
+
 def percent(rate: float) -> str:
     """Return RATE as a percentage with one decimal, e.g. 23.8%."""
     return f"{rate * 100:.1f}%"

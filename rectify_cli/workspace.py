@@ -272,11 +272,12 @@ class Workspace:
 
         text = unicodedata_nfkc(ref).strip().lower()
         index = self.ledger.index
-        if text.isdigit():
+        if text.isdigit():  # a line number; eight digits or more may also begin a hash
             rows = [row for row, line in enumerate(index.line) if line == int(text)]
-            if not rows:
+            if rows:
+                return self.ledger.entry(rows[0])
+            if len(text) < 8:
                 raise Refused(f"账本第 {text} 行不是一条记录;用 rectify log 查看各条记录的行号")
-            return self.ledger.entry(rows[0])
         if not re.fullmatch(r"[0-9a-f]{8,64}", text):
             raise Refused(f"“{ref}”不是记录的行号,也不是至少 8 位的哈希前缀")
         found = [e for e in self.ledger.entries() if (e.event.hash or "").startswith(text)]

@@ -191,6 +191,14 @@ def test_a_clock_that_went_back_cannot_record(
             ("extend", "7.1", "--to", "2023-12-31", "--reason", "x", "--approved-by", "李\ufeff"),
             "U+FEFF",
         ),
+        (("assign", "3.2", "--owner", "王\u00ad芳"), "U+00AD"),
+        (("assign", "3.2", "--owner", "王芳\ufe0f"), "U+FE0F"),
+        (("assign", "3.2", "--owner", "王\U000e0041芳"), "U+E0041"),
+        (("close", "3.2", "--evidence", "纪要", "--by", "\u3164"), "U+3164"),
+        (
+            ("extend", "7.1", "--to", "2023-12-31", "--reason", "x", "--approved-by", "\u2800"),
+            "U+2800",
+        ),
     ],
 )
 def test_text_that_cannot_be_shown_truthfully_is_refused(

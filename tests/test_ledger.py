@@ -483,3 +483,35 @@ def test_no_append_onto_a_chain_that_does_not_verify(
     assert f"{isolated}:3:1: 内容与其哈希不符" in refused.stderr and "不能再追加" in refused.stderr
     assert isolated.read_bytes() == before
     assert run("report").exit_code == 2  # documents refuse it outright
+
+
+def test_a_field_written_twice_is_refused(run: Callable[..., Result], isolated: Path) -> None:
+    """The last of two keys wins for a parser, the first for a reader: never accepted."""
+    line, _ = encode(event("3.2", "close", day=5), ())
+    doubled = line.replace('{"recorded"', '{"id": "9.9", "action": "reopen", "recorded"', 1)
+    isolated.write_text(HEADER + doubled, encoding="utf-8")
+    checked = run("check")
+    assert checked.exit_code == 2 and f"{isolated}:3:" in checked.stderr
+    assert "字段“id”写了两次" in checked.stderr
+
+
+def test_implausible_times_in_a_ledger_are_refused(
+    run: Callable[..., Result], isolated: Path
+) -> None:
+    line, _ = encode(event("3.2", "close", day=5), ())
+    far = line.replace('"recorded": "2023-10-05', '"recorded": "9999-12-31', 1)
+    isolated.write_text(HEADER + far, encoding="utf-8")
+    for args in (("check",), ("status",), ("close", "1.5", "--evidence", "纪要")):
+        result = run(*args)
+        assert (
+            result.exit_code == 2
+            and "不合常理" in result.stderr
+            and "内部错误" not in result.stderr
+        )
+
+
+def test_verify_head_takes_only_a_hash(run: Callable[..., Result], isolated: Path) -> None:
+    assert run("close", "1.5", "--evidence", "纪要", "--date", "2023-09-28").exit_code == 0
+    for head in ("", "   ", "abc", "x" * 64):
+        result = run("verify", "--head", head)
+        assert result.exit_code == 2 and "不是头哈希" in result.stderr, head

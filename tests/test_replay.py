@@ -43,8 +43,9 @@ def oracle(rows: list[tuple[int, Event]], mid: str, as_of: date) -> tuple[str, d
     if not mine:
         return "not_started", None
     last = mine[-1][3]
-    if last.action == "reopen":
-        return "reopened", None
+    if last.action == "reopen":  # a reopening of something signed off; else of nothing
+        signed_off = any(r[3].action == "close" for r in mine)
+        return ("reopened" if signed_off else "not_started"), None
     return "closed", last.date
 
 

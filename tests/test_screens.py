@@ -130,7 +130,7 @@ def test_text_from_files_is_shown_as_text(
     from rectify_cli.events import Event, Evidence
     from rectify_cli.ledger import HEADER, encode
 
-    note = "第一行\n佐证:伪造的佐证\n3.2  2023-10-06 销号 由 局长\x1b[2J\u202e"
+    note = "第一行\n佐证:伪造的佐证\n3.2  2023-10-06 销号 由 局长\x1b[2J\u202e\r3.2  假记录\t"
     event = Event(
         recorded=datetime(2023, 10, 5, 9, 0, tzinfo=timezone(timedelta(hours=8))),
         date=date(2023, 10, 5),
@@ -147,7 +147,8 @@ def test_text_from_files_is_shown_as_text(
         monkeypatch.setenv("NO_COLOR", "1")
         for args in (("log",), ("show", "3.2")):
             out = re.sub(r"\x1b\[[0-9;]*m", "", run(*args).stdout)  # rectify's own styles
-            assert "\x1b" not in out and "\u202e" not in out
+            assert "\x1b" not in out and "\u202e" not in out and "\r" not in out
+            assert "          3.2  假记录\\x09" in out  # after a CR: indented under the note
             assert "\\x1b[2J" in out and "\\u202e" in out and "王芳\\x1b[31m" in out
             assert "[link=http://x]纪要[/link]" in out
             records = [ln for ln in out.splitlines() if re.match(r"^(3\.2  |  )?2023-10-0\d ", ln)]

@@ -96,3 +96,10 @@ def test_a_voided_record_counts_nowhere_and_the_cache_agrees(
     cached = core.replay(plan, read_ledger(isolated, isolated.parent / "c").index, date.max)
     fresh = core.replay(plan, read_ledger(isolated).index, date.max)
     assert cached == fresh
+
+
+def test_voiding_the_only_sign_off_leaves_no_rebound(run: Callable[..., Result]) -> None:
+    ok(run("close", "4.1", "--evidence", "纪要", "--date", "2023-10-05"))
+    ok(run("reopen", "4.1", "--reason", "复查发现问题", "--date", "2023-11-02"))
+    ok(run("void", "3", "--reason", "这次销号本不该登记"))
+    assert state(run, "4.1")["state"] == "not_started"  # no sign-off, so nothing came back

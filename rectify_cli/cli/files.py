@@ -58,6 +58,10 @@ def verify(
 
     path = given.files.existing_ledger()
     if head is not None:
+        import re
+
+        if not re.fullmatch(r"[0-9a-f]{64}", head.strip().lower()):
+            raise Refused(f"--head 的值“{head}”不是头哈希:应为报告中引用的 64 位十六进制数")
         kept, said = extends(path, head.strip().lower())
         if not kept:
             raise Refused(f"{path}: {said}")
