@@ -629,16 +629,20 @@ class Verification:
 
 
 def _side_branches(entries: list[tuple[int, int, Event]]) -> tuple[Entry, ...]:
-    """Return the records that are not on the main line, which runs from the last record
-    back through each record's first parent: what a merge brought in beside it, or a
-    record inserted out of line. An unkeyed chain cannot tell the two apart; a person can."""
+    """Return the records that are not on the main line, the longest chain of records each
+    naming the one before as `prev`: what a merge brought in beside it, or a record put in
+    out of line. An unkeyed chain cannot tell the two apart; a person can."""
     by_hash = {event.hash: event for _, _, event in entries if event.hash}
+    depth: dict[str, int] = {}
+    for _, _, event in entries:  # parents stand before children in a chain that verifies
+        if event.hash:
+            depth[event.hash] = 1 + max((depth.get(p, 0) for p in event.prev), default=0)
     main: set[str] = set()
-    node = entries[-1][2].hash if entries else None
+    node = max(depth, key=lambda h: depth[h], default=None)  # the first of the deepest
     while node is not None and node not in main:
         main.add(node)
-        prev = by_hash[node].prev if node in by_hash else ()
-        node = prev[0] if prev else None
+        parents = [p for p in by_hash[node].prev if p in depth] if node in by_hash else []
+        node = max(parents, key=lambda p: depth[p], default=None)
     return tuple(
         Entry(line, event) for line, _, event in entries if event.hash and event.hash not in main
     )

@@ -305,7 +305,12 @@ class Workspace:
 
         book, entries, chain = self.verified()
         data = build(self.plan, book.index, entries, as_of, chain.head or None, step)
-        return data, [entries[i] for i in core.audit_log(book.index)]
+        voided = book.index.voided
+        marked = [
+            replace(entries[i], voided_by=entries[voided[i]]) if i in voided else entries[i]
+            for i in core.audit_log(book.index)
+        ]
+        return data, marked
 
     # ------------------------------------------------------------ checking
 

@@ -236,7 +236,7 @@ def test_union_merge_of_two_copies_verifies_and_rejoins(tmp_path: Path) -> None:
     add(merged, event("8.1", day=13))
     result = verify(merged)
     assert result.problems == () and result.tips == 1
-    assert [e.event.id for e in result.side] == ["6.1", "7.1"]  # the join's first parent is ours
+    assert [e.event.id for e in result.side] == ["5.1"]  # the shorter branch, still shown
     assert len(json.loads(merged.read_bytes().splitlines()[-1])["prev"]) == 2
 
 
@@ -437,9 +437,18 @@ def test_verify_shows_the_records_beside_the_main_line(
     shown = run("verify")
     assert shown.exit_code == 0
     assert "以下 1 条记录不在主线上" in shown.stdout
-    assert "第 4 行  措施 2.1  进展  由 张三" in shown.stdout
+    assert "第 5 行  措施 3.2  销号  由 张三" in shown.stdout  # of two equal branches, the later
     side = run("verify", "--json").json()["side_branch"]
-    assert side == [{"line": 4, "id": "2.1", "action": "progress", "by": "张三"}]
+    assert side == [{"line": 5, "id": "3.2", "action": "close", "by": "张三"}]
+    genuine = first
+    head_now = head
+    for day in (6, 7, 8):  # a longer genuine chain, then a forgery tied to its first record
+        line, head_now = encode(event(f"{day - 4}.1", "close", day=day), (head_now,))
+        genuine += line
+    forged, _ = encode(event("3.2", "close", day=9), (head,))
+    isolated.write_text(HEADER + genuine + forged, encoding="utf-8")
+    side = run("verify", "--json").json()["side_branch"]
+    assert side == [{"line": 7, "id": "3.2", "action": "close", "by": "张三"}]  # the forgery
 
 
 def test_check_and_verify_flag_impossible_times(run: Callable[..., Result], isolated: Path) -> None:

@@ -103,3 +103,16 @@ def test_voiding_the_only_sign_off_leaves_no_rebound(run: Callable[..., Result])
     ok(run("reopen", "4.1", "--reason", "复查发现问题", "--date", "2023-11-02"))
     ok(run("void", "3", "--reason", "这次销号本不该登记"))
     assert state(run, "4.1")["state"] == "not_started"  # no sign-off, so nothing came back
+
+
+def test_the_excel_history_marks_voided_records(
+    run: Callable[..., Result], isolated: Path, tmp_path: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    ok(run("close", "3.2", "--evidence", "纪要", "--date", "2023-10-05"))
+    ok(run("void", "3", "--reason", "误销号"))
+    ok(run("export", "-o", str(tmp_path / "台账.xlsx")))
+    sheet = load_workbook(tmp_path / "台账.xlsx")["历史记录"]
+    actions = [row[3].value for row in sheet.iter_rows(min_row=2)]
+    assert actions[0] == "销号(已撤销,见第 4 行)" and actions[1].startswith("撤销记录 ")
