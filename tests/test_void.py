@@ -115,4 +115,4 @@ def test_the_excel_history_marks_voided_records(
     ok(run("export", "-o", str(tmp_path / "台账.xlsx")))
     sheet = load_workbook(tmp_path / "台账.xlsx")["历史记录"]
     actions = [row[3].value for row in sheet.iter_rows(min_row=2)]
-    assert actions[0] == "销号(已撤销,见第 4 行)" and actions[1].startswith("撤销记录 ")
+    assert actions[0] == "销号(已撤销,见第 4 行)" and str(actions[1]).startswith("撤销记录 ")
