@@ -14,7 +14,7 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -68,6 +68,8 @@ class Ledger:
     lines: int = 0  # how many lines the file has
     exists: bool = False
     broken: tuple[Diagnostic, ...] = ()  # where the hash chain of hashed records fails
+    content: Any = field(default=None, compare=False, repr=False)  # a SHA-256 of the bytes read
+    size: int = 0  # how many bytes were read
 
     def __len__(self) -> int:
         return len(self.index)
@@ -256,22 +258,24 @@ def read_ledger(path: Path, cache: Path | None = None, *, locked: bool = False) 
     the ledger's lock.
     """
     from . import __version__
-    from .index import content_key, load_index, save_index
+    from .index import load_index, save_index
 
     raw = read_bytes(path, locked=locked)
     if raw is None:
         return Ledger(path)
-    key = content_key(raw) if cache is not None else None
-    if cache is not None and key is not None:
+    content = hashlib.sha256(raw)
+    key = (len(raw), content.hexdigest())
+    if cache is not None:
         hit = load_index(cache, path, key, __version__)
         if hit is not None:
             index, extra = hit
             broken = tuple(Diagnostic(path, line, col, said) for line, col, said in extra["broken"])
             return Ledger(
-                path, index, tuple(extra["tips"]), extra["unchained"], extra["lines"], True, broken
-            )
-    ledger = parse_ledger(path, raw)
-    if cache is not None and key is not None:
+                path, index, tuple(extra["tips"]), extra["unchained"], extra["lines"], True,
+                broken, content, len(raw),
+            )  # fmt: skip
+    ledger = replace(parse_ledger(path, raw), content=content, size=len(raw))
+    if cache is not None:
         save_index(cache, path, key, __version__, ledger.index, _extra(ledger))
     return ledger
 
@@ -432,7 +436,7 @@ def append(
     decide on a stale state. It raises to refuse; then nothing is written.
     """
     from . import __version__
-    from .index import content_key, save_index
+    from .index import save_index
 
     folder = path.parent
     if not folder.is_dir():
@@ -458,11 +462,14 @@ def append(
         event = build(ledger)
         line, hashed = encode(event, ledger.tips)
         header = "" if ledger.exists else HEADER
-        offset = _write(path, (header + line).encode("utf-8")) + len(header.encode("utf-8"))
+        data = (header + line).encode("utf-8")
+        offset = _write(path, data) + len(header.encode("utf-8"))
         number = ledger.lines + header.count("\n") + 1
         written = event.model_copy(update={"prev": ledger.tips, "hash": hashed})
-        if cache is not None:
-            after = content_key(read_bytes(path, locked=True) or b"")
+        if cache is not None:  # the key of the file as it is now, from what was read and added
+            content = ledger.content.copy() if ledger.content is not None else hashlib.sha256()
+            content.update(data)
+            after = (ledger.size + len(data), content.hexdigest())
             index = ledger.index.copy()
             index.add(number, offset, written)
             extra = {"tips": [hashed], "unchained": None, "lines": number, "broken": []}
