@@ -118,19 +118,17 @@ class Files:
 
 def parse_date(text: str, option: str) -> date:
     """Parse a YYYY-MM-DD date typed by a user for OPTION."""
-    import unicodedata
-
     try:
-        return date.fromisoformat(unicodedata.normalize("NFKC", text).strip())
+        return date.fromisoformat(typed(text))
     except ValueError:
         raise Refused(f"{option} 的日期“{text}”无效,应写成 YYYY-MM-DD,如 2023-10-31") from None
 
 
-def unicodedata_nfkc(text: str) -> str:
-    """Return TEXT with full-width digits and letters made plain, as a clerk may type them."""
+def typed(text: str) -> str:
+    """Return what a clerk typed with full-width digits and letters made plain, trimmed."""
     import unicodedata
 
-    return unicodedata.normalize("NFKC", text)
+    return unicodedata.normalize("NFKC", text).strip()
 
 
 def current_user(by: str | None) -> str:
@@ -270,7 +268,7 @@ class Workspace:
         least 8 hex digits of its hash."""
         import re
 
-        text = unicodedata_nfkc(ref).strip().lower()
+        text = typed(ref).lower()
         index = self.ledger.index
         if text.isdigit():  # a line number; eight digits or more may also begin a hash
             rows = [row for row, line in enumerate(index.line) if line == int(text)]

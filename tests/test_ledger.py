@@ -340,13 +340,19 @@ def test_a_legacy_ledger_is_upgraded_only_when_asked(
     assert run("upgrade").stdout.startswith("账本")  # nothing left to do
 
 
+def signed_off_twice(path: Path) -> tuple[str, str]:
+    """Write a ledger in which 3.2 is signed off on lines 3 and 4; return line 3 and its hash."""
+    first, prev = encode(event("3.2", "close", day=5), ())
+    second, _ = encode(event("3.2", "close", day=6), (prev,))
+    path.write_text(HEADER + first + second, encoding="utf-8")
+    return first, prev
+
+
 def test_two_sign_offs_with_no_reopening_between_are_named(
     run: Callable[..., Result], isolated: Path
 ) -> None:
     """What a union merge of two copies, each signing 3.2 off, produces."""
-    first, prev = encode(event("3.2", "close", day=5), ())
-    second, _ = encode(event("3.2", "close", day=6), (prev,))
-    isolated.write_text(HEADER + first + second, encoding="utf-8")
+    first, prev = signed_off_twice(isolated)
     checked = run("check")
     assert checked.exit_code == 2
     assert f"{isolated}:4:1: 措施 3.2 已在第 3 行销号" in checked.stderr

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from rectify_cli import core
-from rectify_cli.ledger import HEADER, encode, read_ledger
+from rectify_cli.ledger import read_ledger
 from rectify_cli.plan import load_plan
 from rectify_cli.workspace import embedded_plan
 
 from .conftest import Result
-from .test_ledger import event
+from .test_ledger import signed_off_twice
 
 
 def ok(result: Result) -> Result:
@@ -70,9 +70,7 @@ def test_voids_that_are_refused(run: Callable[..., Result], isolated: Path) -> N
 def test_voiding_one_of_two_sign_offs_resolves_them(
     run: Callable[..., Result], isolated: Path
 ) -> None:
-    first, head = encode(event("3.2", "close", day=5), ())
-    second, _ = encode(event("3.2", "close", day=6), (head,))
-    isolated.write_text(HEADER + first + second, encoding="utf-8")
+    signed_off_twice(isolated)
     assert run("check").exit_code == 2
     ok(run("void", "4", "--reason", "合并带来的重复销号"))
     assert run("check").exit_code == 0
