@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-Action = Literal["close", "reopen", "assign", "progress", "extend", "review", "void"]
+Action = Literal["close", "reopen", "assign", "progress", "extend", "review", "void", "amend"]
 ACTIONS: tuple[Action, ...] = get_args(Action)  # the index of an action is its code in the index
 
 ACTION_LABELS: dict[str, str] = {
@@ -15,4 +15,5 @@ ACTION_LABELS: dict[str, str] = {
     "extend": "延期",
     "review": "复查",
     "void": "撤销记录",
+    "amend": "修订方案",
 }

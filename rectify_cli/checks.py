@@ -16,6 +16,7 @@ from .errors import DataInvalid, Diagnostic
 if TYPE_CHECKING:
     from .ledger import Entry, Ledger, Verification
     from .plan import Plan
+    from .yamlsource import Located
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class Loaded:
     ledger: Ledger
     entries: list[Entry]
     chain: Verification
+    source: Located | None = None  # the plan's YAML, to point at a measure in it
 
 
 def unknown_ids(loaded: Loaded) -> list[Diagnostic]:
@@ -84,6 +86,35 @@ def impossible_dates(loaded: Loaded) -> list[Diagnostic]:
     return found
 
 
+def plan_drift(loaded: Loaded) -> list[Diagnostic]:
+    """Find recorded measures the plan file states otherwise than the ledger holds them."""
+    from .core import drift
+    from .text import changes
+
+    plan, index = loaded.plan, loaded.ledger.index
+    if plan is None:
+        return []
+    places = {
+        m.id: ("problems", i, "measures", j)
+        for i, p in enumerate(plan.problems)
+        for j, m in enumerate(p.measures)
+    }
+    found = []
+    for d in drift(plan, index):
+        line = index.line[d.row]
+        before = loaded.entries[d.row].event.measure
+        after = plan.definition(d.measure) if d.measure is not None else None
+        said = (
+            f"措施 {d.mid} 与账本第 {line} 行记录的方案不同:{';'.join(changes(before, after))}。"
+            "改动未经记录,统计仍按账本记录的时限;核实后用 rectify amend --reason 原因 记录此项修订"
+        )
+        if loaded.source is not None and d.mid in places:
+            found.append(Diagnostic(loaded.source.path, *loaded.source.locate(places[d.mid]), said))
+        else:
+            found.append(Diagnostic(loaded.ledger.path, line, 1, said))
+    return found
+
+
 Check = Callable[[Loaded], list[Diagnostic]]
 CHECKS: tuple[Check, ...] = (
     unknown_ids,
@@ -91,22 +122,25 @@ CHECKS: tuple[Check, ...] = (
     changed_evidence,
     double_sign_offs,
     impossible_dates,
+    plan_drift,
 )
 
 
 def run_checks(plan_path: Path, ledger_path: Path) -> list[Diagnostic]:
     """Read the plan and the ledger, run every check, and return all problems found."""
     from .ledger import read_whole
-    from .plan import load_plan
+    from .plan import parse_plan
+    from .yamlsource import load_located
 
     problems: list[Diagnostic] = []
-    plan = None
+    plan = source = None
     try:
-        plan = load_plan(plan_path)
+        source = load_located(plan_path)
+        plan = parse_plan(source)
     except DataInvalid as exc:
         problems += exc.diagnostics
     try:
-        loaded = Loaded(plan, *read_whole(ledger_path))
+        loaded = Loaded(plan, *read_whole(ledger_path), source=source)
     except DataInvalid as exc:
         return problems + exc.diagnostics
     for check in CHECKS:

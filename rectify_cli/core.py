@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Literal
 
 from .actions import ACTIONS
 from .errors import Refused
-from .index import ANY, Index
+from .index import AMEND, ANY, REMOVED, Index
 from .plan import ONGOING, OTHER_DATES, Measure, Plan, add_months, deadline_group
 
 if TYPE_CHECKING:
     from .actions import Action
     from .events import Event, Evidence
+    from .plan import Definition
 
 State = Literal["not_started", "in_progress", "closed", "reopened"]
 
@@ -46,10 +47,11 @@ class Item:
     measure: Measure
     as_of: date
     state: State = "not_started"
-    original_due: date | None = None
-    due: date | None = None  # after extensions
-    extensions: int = 0
-    late_extension: bool = False  # an extension recorded after the due date it replaced
+    original_due: date | None = None  # as the measure was first recorded (else as planned)
+    original_deadline: str = ""  # the deadline word original_due was resolved from
+    due: date | None = None  # after extensions and amendments of the plan
+    extensions: int = 0  # extensions and amendments that moved the due date
+    late_extension: bool = False  # one recorded after the due date it replaced had passed
     owner: str | None = None
     closed_on: date | None = None
     closed_by: str | None = None
@@ -104,12 +106,17 @@ def _item(
     as_of: date,
 ) -> Item:
     code = m.code_of(measure.id)
-    original = plan.due(measure)
+    pin = m.pinned.get(code)
+    original, deadline = plan.due(measure), measure.deadline
+    if pin is not None:  # the ledger holds the deadline the measure was first recorded under
+        original = date.fromordinal(m.defined_due[pin]) if m.defined_due[pin] else None
+        deadline = m.name(m.term[pin]) or deadline
     if code < 0 or (ANY, code) not in latest:
         return Item(
             measure,
             as_of,
             original_due=original,
+            original_deadline=deadline,
             due=original,
             next_review=_next_review(measure, plan.plan.date, None),
         )
@@ -129,9 +136,16 @@ def _item(
     due, late_extension, extended = original, False, 0
     cutoff = as_of.toordinal()
     for row in sorted((r for r in m.extensions.get(code, ()) if m.date[r] <= cutoff), key=m.key):
+        to: date | None = date.fromordinal(m.until[row]) if m.until[row] else None
+        if m.action[row] == AMEND:  # an amendment of the plan moves the due date like an extension
+            if m.defined_due[row] < 0:
+                continue  # the plan removed the measure
+            to = date.fromordinal(m.defined_due[row]) if m.defined_due[row] else None
+            if to == due:
+                continue
         if due is not None and _day_recorded(plan, m.moment[row]) > due:
             late_extension = True
-        due, extended = date.fromordinal(m.until[row]), extended + 1
+        due, extended = to, extended + 1
     reviewed = max((i for i in (closing, review) if i is not None), key=m.key, default=None)
     last_review = day(reviewed) if reviewed is not None else None
     return Item(
@@ -139,6 +153,7 @@ def _item(
         as_of,
         state=state,
         original_due=original,
+        original_deadline=deadline,
         due=due,
         extensions=extended,
         late_extension=late_extension,
@@ -471,17 +486,18 @@ def _truthful(label: str, text: str | None, *, name: bool = False, lines: bool =
         )
 
 
-def judge(plan: Plan, index: Index, measure: Measure, request: Request, change: Change) -> Event:
-    """Return the event CHANGE makes of MEASURE, or raise Refused if the rules forbid it."""
-    from .events import Event
-
+def _shown_truthfully(request: Request, change: Change) -> None:
+    """Refuse text no record may hold (see `untruthful`)."""
     _truthful("登记人(--by)", request.by, name=True)
     _truthful("责任人(--owner)", change.owner, name=True)
     _truthful("批准人(--approved-by)", change.approved_by, name=True)
     _truthful("说明", change.note, lines=True)
     for proof in change.evidence:
         _truthful("佐证材料", proof.text or proof.path)
-    _RULES[change.action](plan, index, measure, request, change)
+
+
+def _in_time(plan: Plan, index: Index, request: Request) -> None:
+    """Refuse a clock behind the ledger, a date in the future or before the plan."""
     last_moment = max(index.moment, default=0)
     if request.now.timestamp() < last_moment:
         raise Refused(
@@ -493,18 +509,22 @@ def judge(plan: Plan, index: Index, measure: Measure, request: Request, change: 
         raise Refused(f"日期 {request.on} 晚于今天 {today},不能登记未来的事")
     if request.on < plan.plan.date:
         raise Refused(f"日期 {request.on} 早于方案日期 {plan.plan.date}")
-    latest = index.last(measure.id)
-    if latest is not None and request.on.toordinal() < index.date[latest]:
+
+
+def _in_order(plan: Plan, index: Index, mid: str, on: date) -> None:
+    """Refuse a record of MID that would take effect before its latest record."""
+    latest = index.last(mid)
+    if latest is not None and on.toordinal() < index.date[latest]:
         raise Refused(
-            f"日期 {request.on} 早于措施 {measure.id} 最近一条记录的日期 "
+            f"日期 {on} 早于措施 {mid} 最近一条记录的日期 "
             f"{date.fromordinal(index.date[latest])}({index.name(index.by[latest])} 于 "
             f"{_recorded(plan, index.moment[latest])} 登记),不能插到它之前"
         )
-    if change.action == "close" and not change.evidence:
-        raise Refused(
-            f"销号必须附佐证材料:请用 --evidence 写明材料(如文号、会议纪要),"
-            f"或用 --file 登记材料文件。措施 {measure.id} 未销号"
-        )
+
+
+def _event(mid: str, request: Request, change: Change, **more: object) -> Event:
+    from .events import Event
+
     fields = {
         "note": change.note.strip(),
         "evidence": change.evidence,
@@ -514,17 +534,109 @@ def judge(plan: Plan, index: Index, measure: Measure, request: Request, change: 
         "to": change.to,
         "approved_by": same_name(change.approved_by) if change.approved_by else None,
         "ref": change.ref,
+        **more,
     }
     return Event.model_validate(
         {
             "recorded": request.now,
             "date": request.on,
-            "id": measure.id,
+            "id": mid,
             "action": change.action,
             "by": request.by,
             **{k: v for k, v in fields.items() if v not in (None, "", ())},
         }
     )
+
+
+def judge(plan: Plan, index: Index, measure: Measure, request: Request, change: Change) -> Event:
+    """Return the event CHANGE makes of MEASURE, or raise Refused if the rules forbid it.
+
+    The first record of a measure also records the measure as the plan states it, so
+    that the plan cannot later change under the ledger unnoticed.
+    """
+    _shown_truthfully(request, change)
+    _RULES[change.action](plan, index, measure, request, change)
+    _in_time(plan, index, request)
+    _in_order(plan, index, measure.id, request.on)
+    if change.action == "close" and not change.evidence:
+        raise Refused(
+            f"销号必须附佐证材料:请用 --evidence 写明材料(如文号、会议纪要),"
+            f"或用 --file 登记材料文件。措施 {measure.id} 未销号"
+        )
+    defined = index.code_of(measure.id) in index.definition
+    return _event(
+        measure.id, request, change, measure=None if defined else plan.definition(measure)
+    )
+
+
+# ---------------------------------------------------------------------------- the plan held
+
+
+@dataclass(frozen=True)
+class Drift:
+    """A measure the plan file states otherwise than the ledger records it."""
+
+    mid: str
+    row: int  # the record of the definition the ledger holds
+    measure: Measure | None  # as the plan file states it now; None if it removed the measure
+
+
+def _id_order(mid: str) -> tuple[int, ...]:
+    return tuple(int(n) for n in mid.split("."))
+
+
+def drift(plan: Plan, index: Index) -> list[Drift]:
+    """Return every recorded measure whose definition in the plan differs from the one the
+    ledger holds (its first record's, or the latest amendment's), in id order.
+
+    Measures without records, and records older than this check, are not compared.
+    """
+    found = []
+    for code, row in index.definition.items():
+        mid = index.names[code]
+        measure = plan.by_id.get(mid)
+        held = index.defined[row]
+        if held == (REMOVED if measure is None else plan.digest(measure)):
+            continue
+        found.append(Drift(mid, row, measure))
+    return sorted(found, key=lambda d: _id_order(d.mid))
+
+
+def unpinned(plan: Plan, index: Index) -> list[Measure]:
+    """Return the measures with records but no definition in the ledger: records made
+    before rectify recorded the plan."""
+    recorded = set(index.id)
+    return [
+        m
+        for m in plan.measures
+        if (code := index.code_of(m.id)) in recorded and code not in index.definition
+    ]
+
+
+def amendments(
+    plan: Plan,
+    index: Index,
+    held: dict[int, Definition | None],
+    request: Request,
+    change: Change,
+) -> list[Event]:
+    """Return the events that record the plan as it is now: one amendment per measure that
+    differs from what the ledger holds (old and new), and the definition of each measure
+    recorded without one. HELD maps the row of each drift to the definition it records.
+    Raise Refused if the rules forbid it."""
+    if not change.note.strip():
+        raise Refused("修订方案必须用 --reason 写明原因,如 党组会议决定调整整改时限")
+    _shown_truthfully(request, change)
+    _in_time(plan, index, request)
+    events = []
+    for d in drift(plan, index):
+        _in_order(plan, index, d.mid, request.on)
+        after = plan.definition(d.measure) if d.measure is not None else None
+        events.append(_event(d.mid, request, change, before=held[d.row], measure=after))
+    for m in unpinned(plan, index):
+        _in_order(plan, index, m.id, request.on)
+        events.append(_event(m.id, request, change, measure=plan.definition(m)))
+    return sorted(events, key=lambda e: _id_order(e.id))
 
 
 Rule = Callable[[Plan, Index, Measure, Request, Change], None]

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import AwareDatetime, Field, StrictInt, StrictStr, model_validator
 
 from .actions import ACTION_LABELS, Action
-from .plan import Model, Text
+from .plan import Definition, Model, Text
 
 # For each action: the fields it must have, and the optional fields it may have.
 _REQUIRED: dict[str, frozenset[str]] = {
@@ -19,6 +19,7 @@ _REQUIRED: dict[str, frozenset[str]] = {
     "extend": frozenset({"to", "note"}),
     "review": frozenset({"note"}),
     "void": frozenset({"note", "ref"}),
+    "amend": frozenset({"note"}),
 }
 _OPTIONAL: dict[str, frozenset[str]] = {
     "close": frozenset({"note", "evidence"}),
@@ -28,6 +29,7 @@ _OPTIONAL: dict[str, frozenset[str]] = {
     "extend": frozenset({"approved_by"}),
     "review": frozenset({"evidence"}),
     "void": frozenset(),
+    "amend": frozenset({"approved_by", "before"}),
 }
 _FIELD_LABELS = {
     "note": "说明(note)",
@@ -38,6 +40,7 @@ _FIELD_LABELS = {
     "approved_by": "批准人(approved_by)",
     "evidence": "佐证材料(evidence)",
     "ref": "被撤销记录的哈希(ref)",
+    "before": "修订前的措施(before)",
 }
 
 
@@ -74,6 +77,10 @@ class Event(Model):
     to: dt.date | None = None
     approved_by: Text | None = None
     ref: Annotated[StrictStr, Field(pattern=r"^[0-9a-f]{64}$")] | None = None  # void: what
+    # The measure as the plan stated it when this was recorded: carried by a measure's first
+    # record in the ledger, and by an amendment (absent there: the plan removed the measure).
+    measure: Definition | None = None
+    before: Definition | None = None  # amend: the measure as the ledger recorded it before
     prev: tuple[str, ...] = ()
     hash: str | None = None
 
@@ -88,8 +95,10 @@ class Event(Model):
     def _fields_fit_the_action(self) -> Event:
         label = f"“{ACTION_LABELS[self.action]}”记录"
         fields = _FIELD_LABELS | (
-            {"note": "原因(note)"} if self.action in ("reopen", "extend", "void") else {}
+            {"note": "原因(note)"} if self.action in ("reopen", "extend", "void", "amend") else {}
         )
+        if self.action == "amend" and self.before is None and self.measure is None:
+            raise ValueError(f"{label}必须有修订前的措施(before)或修订后的措施(measure)")
         for name in sorted(_REQUIRED[self.action]):
             value = getattr(self, name)
             if value is None or (isinstance(value, str) and not value.strip()):

@@ -28,9 +28,12 @@ if TYPE_CHECKING:
     from .actions import Action
     from .events import Event
 
-FORMAT = 6
+FORMAT = 7
 ANY = -1  # the action slot of `Index.latest` that counts every action
 VOID = ACTIONS.index("void")
+AMEND = ACTIONS.index("amend")
+_MOVES_DUE = (ACTIONS.index("extend"), AMEND)
+REMOVED = 1  # the definition an amendment records when the plan removed the measure
 
 Value = int | str | None
 Reader = Callable[[int, int, "Event"], Value]
@@ -54,6 +57,18 @@ def _short(digest: str | None) -> int:
         return 0
 
 
+def _defined(event: Event) -> int:
+    if event.measure is not None:
+        return event.measure.digest
+    return REMOVED if event.action == "amend" else 0
+
+
+def _defined_due(event: Event) -> int:
+    if event.measure is None:
+        return -1
+    return event.measure.due.toordinal() if event.measure.due else 0
+
+
 def _until(event: Event) -> int:
     until = event.to or event.eta
     return until.toordinal() if until else 0
@@ -75,10 +90,18 @@ class Index:
     percent: array[int] = _fact("b", lambda line, offset, e: -1 if e.percent is None else e.percent)
     short: array[int] = _fact("q", lambda line, offset, e: _short(e.hash))  # the record's hash
     ref: array[int] = _fact("q", lambda line, offset, e: _short(e.ref))  # void: what it voids
+    # the measure as the plan stated it, when the event records that (see Event.measure):
+    defined: array[int] = _fact("q", lambda line, offset, e: _defined(e))  # digest; 0 none
+    term: array[int] = _fact(
+        "l", lambda line, offset, e: e.measure.deadline if e.measure else None, text=True
+    )
+    defined_due: array[int] = _fact("l", lambda line, offset, e: _defined_due(e))  # 0 none
     names: list[str] = field(default_factory=list)
     latest: dict[tuple[int, int], int] = field(default_factory=dict)  # (action, measure) -> row
-    extensions: dict[int, list[int]] = field(default_factory=dict)  # measure -> extend rows
+    extensions: dict[int, list[int]] = field(default_factory=dict)  # measure -> extend, amend rows
     voided: dict[int, int] = field(default_factory=dict)  # voided row -> the void's row
+    pinned: dict[int, int] = field(default_factory=dict)  # measure -> its first definition's row
+    definition: dict[int, int] = field(default_factory=dict)  # measure -> definition in force
     max_date: int = 0
     _codes: dict[str, int] = field(init=False, repr=False)
     _by_short: dict[int, int] | None = field(default=None, init=False, repr=False)
@@ -106,29 +129,46 @@ class Index:
         return None if code < 0 else self.names[code]
 
     def add(self, line: int, offset: int, event: Event) -> None:
-        """Append one event's facts, keeping `latest`, `extensions` and `max_date` up to date."""
+        """Append one event's facts, keeping `latest`, `extensions`, the definitions and
+        `max_date` up to date."""
         row = len(self.line)
         for column in COLUMNS:
             value = column.read(line, offset, event)
             if column.text:
                 value = -1 if value is None else self.code(str(value))
             getattr(self, column.name).append(value)
-        code, action = self.id[row], self.action[row]
         if self._by_short is not None and self.short[row]:
             self._by_short.setdefault(self.short[row], row)
         self.max_date = max(self.max_date, self.date[row])
-        if action == VOID:
+        if self.defined[row]:
+            self._define(row)
+        if self.action[row] == VOID:
             target = self.row_of(self.ref[row])
             if target is not None and target not in self.voided and self.action[target] != VOID:
                 self.voided[target] = row
                 self._recount(self.id[target])
             return
-        for slot in ((ANY, code), (action, code)):
+        self._take(row)
+
+    def _take(self, row: int) -> None:
+        """Count ROW, which is neither a void nor voided, in `latest` and `extensions`."""
+        code = self.id[row]
+        for slot in ((ANY, code), (self.action[row], code)):
             best = self.latest.get(slot)
             if best is None or self.key(row) > self.key(best):
                 self.latest[slot] = row
-        if ACTIONS[action] == "extend":
+        if self.action[row] in _MOVES_DUE:
             self.extensions.setdefault(code, []).append(row)
+
+    def _define(self, row: int) -> None:
+        """Take the definition ROW records: the first one is the measure as first recorded,
+        the last one recorded is the measure as the ledger holds it now."""
+        code, when = self.id[row], (self.moment[row], self.line[row])
+        first, last = self.pinned.get(code), self.definition.get(code)
+        if first is None or when < (self.moment[first], self.line[first]):
+            self.pinned[code] = row
+        if last is None or when > (self.moment[last], self.line[last]):
+            self.definition[code] = row
 
     def counts(self, row: int) -> bool:
         """Tell whether ROW counts in state: not a void, and not voided."""
@@ -144,17 +184,20 @@ class Index:
         return self._by_short.get(short) if short else None
 
     def _recount(self, code: int) -> None:
-        """Work out `latest` and `extensions` of measure CODE again, from what counts."""
+        """Work out `latest`, `extensions` and the definitions of measure CODE again.
+
+        A voided amendment no longer defines the measure; a first record's definition
+        stands even if the record is voided: it says what the plan was when it was made.
+        """
         for slot in [slot for slot in self.latest if slot[1] == code]:
             del self.latest[slot]
-        self.extensions.pop(code, None)
-        for row in (r for r, c in enumerate(self.id) if c == code and self.counts(r)):
-            for slot in ((ANY, code), (self.action[row], code)):
-                best = self.latest.get(slot)
-                if best is None or self.key(row) > self.key(best):
-                    self.latest[slot] = row
-            if ACTIONS[self.action[row]] == "extend":
-                self.extensions.setdefault(code, []).append(row)
+        for table in (self.extensions, self.pinned, self.definition):
+            table.pop(code, None)
+        for row in (r for r, c in enumerate(self.id) if c == code):
+            if self.counts(row):
+                self._take(row)
+            if self.defined[row] and (self.action[row] != AMEND or row not in self.voided):
+                self._define(row)
 
     def facts(self, row: int) -> tuple[Value, ...]:
         """Return the facts of ROW as read from its event, text as text."""
@@ -176,6 +219,8 @@ class Index:
         copied.latest = dict(self.latest)
         copied.extensions = {code: list(rows) for code, rows in self.extensions.items()}
         copied.voided = dict(self.voided)
+        copied.pinned = dict(self.pinned)
+        copied.definition = dict(self.definition)
         return copied
 
     def key(self, row: int) -> tuple[int, int, int]:
@@ -262,6 +307,8 @@ def save_index(
         "latest": [[a, c, i] for (a, c), i in index.latest.items()],
         "extensions": [[c, rows] for c, rows in index.extensions.items()],
         "voided": [[row, by] for row, by in index.voided.items()],
+        "pinned": [[code, row] for code, row in index.pinned.items()],
+        "definition": [[code, row] for code, row in index.definition.items()],
         "max_date": index.max_date,
         "rows": len(index),
         "extra": extra,
@@ -310,6 +357,8 @@ def load_index(
         index.latest = {(a, c): i for a, c, i in header["latest"]}
         index.extensions = {c: list(rows) for c, rows in header["extensions"]}
         index.voided = {row: by for row, by in header["voided"]}
+        index.pinned = {code: row for code, row in header["pinned"]}
+        index.definition = {code: row for code, row in header["definition"]}
         return index, dict(header["extra"])
     except (OSError, ValueError, KeyError, TypeError):
         return None

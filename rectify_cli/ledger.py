@@ -425,12 +425,13 @@ def _write(path: Path, data: bytes) -> int:
 
 def append(
     path: Path,
-    build: Callable[[Ledger], Event],
+    build: Callable[[Ledger], list[Event]],
     *,
     create_folder: bool = False,
     cache: Path | None = None,
-) -> Entry:
-    """Append the event BUILD makes from the current ledger, under the ledger's lock; return it.
+) -> list[Entry]:
+    """Append the events BUILD makes from the current ledger, under the ledger's lock, in one
+    write; return them as written (none if BUILD made none).
 
     BUILD sees the ledger as it is once the lock is held, so two writers never both
     decide on a stale state. It raises to refuse; then nothing is written.
@@ -459,22 +460,31 @@ def append(
                 f"{path}:{ledger.unchained}: 账本含未加哈希链的记录(可能是手工添加的),"
                 "请先用 rectify verify 查看,确认无误后运行 rectify upgrade 加链,再追加"
             )
-        event = build(ledger)
-        line, hashed = encode(event, ledger.tips)
+        events = build(ledger)
+        if not events:
+            return []
         header = "" if ledger.exists else HEADER
-        data = (header + line).encode("utf-8")
+        lines, written, tips = [header], [], ledger.tips
+        for event in events:  # each chained to the one before it
+            line, hashed = encode(event, tips)
+            lines.append(line)
+            written.append(event.model_copy(update={"prev": tips, "hash": hashed}))
+            tips = (hashed,)
+        data = "".join(lines).encode("utf-8")
         offset = _write(path, data) + len(header.encode("utf-8"))
-        number = ledger.lines + header.count("\n") + 1
-        written = event.model_copy(update={"prev": ledger.tips, "hash": hashed})
+        first_line = ledger.lines + header.count("\n") + 1
+        entries = [Entry(first_line + n, event) for n, event in enumerate(written)]
         if cache is not None:  # the key of the file as it is now, from what was read and added
             content = ledger.content.copy() if ledger.content is not None else hashlib.sha256()
             content.update(data)
             after = (ledger.size + len(data), content.hexdigest())
             index = ledger.index.copy()
-            index.add(number, offset, written)
-            extra = {"tips": [hashed], "unchained": None, "lines": number, "broken": []}
+            for text, entry in zip(lines[1:], entries, strict=True):
+                index.add(entry.line, offset, entry.event)
+                offset += len(text.encode("utf-8"))
+            extra = {"tips": list(tips), "unchained": None, "lines": entries[-1].line, "broken": []}
             save_index(cache, path, after, __version__, index, extra)
-        return Entry(number, written)
+        return entries
 
 
 def create_empty(path: Path) -> None:

@@ -123,6 +123,56 @@ class Measure(Model):
         return self.deadline in ONGOING
 
 
+class Definition(Model):
+    """A measure as the plan states it, as the ledger records it: what an amendment changes.
+
+    `due` is the deadline resolved against the plan's date, so that moving the plan's
+    date, which moves every 月底, is a change too.
+    """
+
+    text: Text
+    lead: tuple[Text, ...] = ()
+    responsible: tuple[Text, ...] = Field(min_length=1)
+    deadline: StrictStr
+    due: date | None = None
+    review_every: ReviewEvery | None = None
+
+    @property
+    def digest(self) -> int:
+        """Return what tells this definition from any other (see `definition_digest`)."""
+        return definition_digest(
+            self.text, self.lead, self.responsible, self.deadline, self.due, self.review_every
+        )
+
+
+DEFINITION_LABELS = {
+    "text": "措施内容",
+    "lead": "牵头科室",
+    "responsible": "责任科室",
+    "deadline": "整改时限",
+    "due": "到期日",
+    "review_every": "复查周期",
+}
+
+
+def definition_digest(
+    text: str,
+    lead: tuple[str, ...],
+    responsible: tuple[str, ...],
+    deadline: str,
+    due: date | None,
+    review_every: str | None,
+) -> int:
+    """Return the first 60 bits of the SHA-256 of a measure's definition in canonical JSON
+    (never 0 or 1, which the index keeps for "none" and "removed")."""
+    import hashlib
+    import json
+
+    fields = [text, list(lead), list(responsible), deadline, due and due.isoformat(), review_every]
+    canonical = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    return max(2, int(hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:15], 16))
+
+
 class Problem(Model):
     """One problem (问题) found by the supervision, with its measures."""
 
@@ -170,6 +220,24 @@ class Plan(Model):
     def due(self, measure: Measure) -> date | None:
         """Return the date MEASURE is due, or None for an ongoing measure."""
         return resolve_deadline(measure.deadline, self.plan.date)
+
+    def definition(self, measure: Measure) -> Definition:
+        """Return MEASURE as the ledger records the plan it was kept against."""
+        return Definition(
+            text=measure.text,
+            lead=measure.lead,
+            responsible=measure.responsible,
+            deadline=measure.deadline,
+            due=self.due(measure),
+            review_every=measure.review_every,
+        )
+
+    def digest(self, measure: Measure) -> int:
+        """Return the digest of MEASURE's definition, as `Definition.digest` would."""
+        m = measure
+        return definition_digest(
+            m.text, m.lead, m.responsible, m.deadline, self.due(m), m.review_every
+        )
 
     def measure(self, raw_id: str) -> Measure:
         """Return the measure RAW_ID names, however it was typed, or raise UnknownMeasure."""

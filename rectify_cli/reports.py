@@ -18,7 +18,7 @@ from . import core
 from .actions import ACTIONS
 from .core import REVIEW_GROUP, STATE_LABELS, Item, Status
 from .errors import Refused
-from .index import Index
+from .index import AMEND, Index
 from .plan import Plan, add_months, chinese_numeral, deadline_group
 from .text import bar, describe, evidence_text, names, percent, state_text
 
@@ -104,6 +104,7 @@ class Report:
     deadlines: list[DeadlineCheck]
     head: str | None  # the ledger's head hash, when it has events
     voids: list[tuple[Entry, Entry]]  # (a record in effect by the date, the void that took it back)
+    amendments: list[Entry]  # amendments of the plan in effect by the date
 
 
 def build(
@@ -151,6 +152,11 @@ def build(
             for target, void in sorted(index.voided.items())
             if index.date[target] <= as_of.toordinal()
         ],
+        [
+            entries[row]
+            for row in filter(index.counts, core.audit_log(index))
+            if index.action[row] == AMEND and index.date[row] <= as_of.toordinal()
+        ],
     )
 
 
@@ -182,16 +188,20 @@ def trend(plan: Plan, index: Index, as_of: date, step: Step = "week") -> list[Po
 
 
 def deadline_checks(plan: Plan, index: Index, as_of: date) -> list[DeadlineCheck]:
-    """Return, for each month-end deadline already past, how many were signed off in time."""
-    groups: dict[str, tuple[date, list[str]]] = {}
-    for m in plan.measures:
-        due = plan.due(m)
-        if due is None or deadline_group(m.deadline) != m.deadline or due >= as_of:
-            continue
-        groups.setdefault(m.deadline, (due, []))[1].append(m.id)
-    checks = []
+    """Return, for each month-end deadline already past, how many were signed off in time.
+
+    A measure is held to the deadline it was first recorded under: one moved later by an
+    amendment of the plan counts like an extended one.
+    """
     now = {i.measure.id: i for i in core.replay(plan, index, as_of)}
-    for group, (due, ids) in sorted(groups.items(), key=lambda g: g[1][0]):
+    groups: dict[tuple[date, str], list[str]] = {}
+    for item in now.values():
+        due, word = item.original_due, item.original_deadline
+        if due is None or deadline_group(word) != word or due >= as_of:
+            continue
+        groups.setdefault((due, word), []).append(item.measure.id)
+    checks = []
+    for (due, group), ids in sorted(groups.items()):
         then = {i.measure.id: i for i in core.replay(plan, index, due)}
         kept = [_kept(then[i], now[i], due, as_of) for i in ids]
         checks.append(
@@ -563,11 +573,23 @@ def blocks(report: Report, q: Quote) -> list[Block]:
         if pending
         else Paragraph("全部措施均已销号;长期措施按周期复查,巩固整改成效。")
     )
+    out.append(Heading(2, "附:方案的修订"))
+    out.append(
+        Bullets(
+            [
+                f"措施 {q(a.event.id)}:{q(describe(a.event))}。原因:{q(a.event.note)};"
+                f"{a.event.date} 由 {q(a.event.by)} 登记(第 {a.line} 行)。"
+                for a in report.amendments
+            ]
+        )
+        if report.amendments
+        else Paragraph("无。")
+    )
     out.append(Heading(2, "附:已撤销的记录"))
     out.append(
         Bullets(
             [
-                f"第 {t.line} 行,措施 {q(t.event.id)} 的“{describe(t.event)}”({t.event.date},"
+                f"第 {t.line} 行,措施 {q(t.event.id)} 的“{q(describe(t.event))}”({t.event.date},"
                 f"{q(t.event.by)} 登记):{v.event.date} 由 {q(v.event.by)} 撤销(第 {v.line} 行),"
                 f"原因:{q(v.event.note)}。不计入本报告的任何统计。"
                 for t, v in report.voids

@@ -102,6 +102,8 @@ def entry(e: Entry) -> dict[str, Any]:
         "to": _iso(v.to),
         "approved_by": v.approved_by,
         "ref": v.ref,
+        "measure": None if v.measure is None else v.measure.model_dump(mode="json"),
+        "before": None if v.before is None else v.before.model_dump(mode="json"),
         "voided": e.voided_by is not None,
         "voided_by": None if e.voided_by is None else entry(e.voided_by),
         "prev": list(v.prev),

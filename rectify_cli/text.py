@@ -16,6 +16,7 @@ from .actions import ACTION_LABELS
 if TYPE_CHECKING:
     from .core import Item
     from .events import Event, Evidence
+    from .plan import Definition
 
 
 _HIDDEN = re.compile(
@@ -106,12 +107,40 @@ def describe(event: Event) -> str:
         return f"{label}:{event.owner}"
     if event.action == "void":
         return f"{label} {(event.ref or '')[:12]}…"
+    approved = f"(批准人 {event.approved_by})" if event.approved_by else ""
     if event.action == "extend":
-        approved = f"(批准人 {event.approved_by})" if event.approved_by else ""
         return f"延期至 {event.to}{approved}"
+    if event.action == "amend":
+        return f"{label}{approved}:{';'.join(changes(event.before, event.measure))}"
     details = []
     if event.percent is not None:
         details.append(f"完成 {event.percent}%")
     if event.eta:
         details.append(f"预计 {event.eta} 完成")
     return label + (f"({','.join(details)})" if details else "")
+
+
+def changes(before: Definition | None, after: Definition | None) -> list[str]:
+    """Say what an amendment of the plan changes in a measure: each field, old → new."""
+    from .plan import DEFINITION_LABELS
+
+    if after is None:
+        return ["方案删除了此项措施"]
+    if before is None:
+        return ["记下方案中此项措施的内容、科室和时限"]
+    said = []
+    for name, label in DEFINITION_LABELS.items():
+        old, new = getattr(before, name), getattr(after, name)
+        if old == new:
+            continue
+        if name == "text":
+            said.append(f"{label}由“{clip(old, 40)}”改为“{clip(new, 40)}”")
+        else:
+            said.append(f"{label} {_value(old)} → {_value(new)}")
+    return said
+
+
+def _value(value: object) -> str:
+    if isinstance(value, tuple):
+        return names(value)
+    return "—" if value is None else str(value)

@@ -184,12 +184,24 @@ class Workspace:
                 "请运行 rectify verify 查看"
             )
         i = book.index
+        self._warn_drift(book)
         for earlier, later in core.double_sign_offs(i):
             self.warn(
                 f"措施 {i.names[i.id[later]]} 在第 {i.line[earlier]} 行和第 {i.line[later]} 行"
                 "两次销号,其间没有重新打开;请运行 rectify check 查看,用 rectify void 撤销其一"
             )
         return book
+
+    def _warn_drift(self, book: Ledger) -> None:
+        """Warn, in one line, if the plan file states recorded measures otherwise than the
+        ledger holds them."""
+        drifted = core.drift(self.plan, book.index)
+        if drifted:
+            ids = "、".join(d.mid for d in drifted[:5]) + (" 等" if len(drifted) > 5 else "")
+            self.warn(
+                f"{self.files.plan}: 计划文件中有 {len(drifted)} 项措施与账本记录的方案不同({ids}),"
+                "未用 rectify amend 记录;到期日仍按账本记录的计算。请运行 rectify check 查看"
+            )
 
     # ------------------------------------------------------------ time
 
@@ -240,7 +252,6 @@ class Workspace:
         """Append the event CHANGE makes of a measure, judged on the ledger under its lock."""
         from .events import Evidence
         from .evidence import evidence_file
-        from .ledger import append
 
         measure = self.plan.measure(measure_id)
         who, day = current_user(by), parse_date(on, "--date") if on else None
@@ -248,20 +259,42 @@ class Workspace:
         stored = [evidence_file(f, self.files.ledger.parent) for f in files or ()]
         change = replace(change, evidence=(*texts, *stored))
 
-        def build(book: Ledger) -> Event:
+        def build(book: Ledger) -> list[Event]:
             """Judge the change on the ledger as it is under the lock, at the time it is held."""
+            _raise(unknown_measures(self.plan, book))
+            self._warn_drift(book)
+            now = self.now()
+            request = core.Request(by=who, now=now, on=day or now.date())
+            return [core.judge(self.plan, book.index, measure, request, change)]
+
+        (entry,) = self._append(build)
+        return Recorded(measure, entry)
+
+    def amend(self, change: core.Change, *, by: str | None, on: str | None) -> list[Entry]:
+        """Record the plan as it is now: each recorded measure it states otherwise than the
+        ledger holds (old and new), and each recorded measure the ledger holds no plan for."""
+        who, day = current_user(by), parse_date(on, "--date") if on else None
+
+        def build(book: Ledger) -> list[Event]:
             _raise(unknown_measures(self.plan, book))
             now = self.now()
             request = core.Request(by=who, now=now, on=day or now.date())
-            return core.judge(self.plan, book.index, measure, request, change)
+            held = {
+                d.row: book.entry(d.row).event.measure for d in core.drift(self.plan, book.index)
+            }
+            return core.amendments(self.plan, book.index, held, request, change)
 
-        entry = append(
+        return self._append(build)
+
+    def _append(self, build: Callable[[Ledger], list[Event]]) -> list[Entry]:
+        from .ledger import append
+
+        return append(
             self.files.existing_ledger(),
             build,
             create_folder=self.files.ledger_source == DEFAULT,
             cache=self.cache,
         )
-        return Recorded(measure, entry)
 
     def record_of(self, ref: str) -> Entry:
         """Return the record REF names: its line number as `log` shows it, or a prefix of at
@@ -323,9 +356,12 @@ class Workspace:
 
 
 def unknown_measures(plan: Plan, ledger: Ledger) -> list[Diagnostic]:
-    """Return a problem for every record of the ledger that names a measure the plan lacks."""
+    """Return a problem for every record of the ledger that names a measure neither the plan
+    nor the ledger knows: a measure the plan removed after it was recorded is `core.drift`."""
     m = ledger.index
-    unknown = {code for code in set(m.id) if m.names[code] not in plan.by_id}
+    unknown = {
+        code for code in set(m.id) if m.names[code] not in plan.by_id and code not in m.definition
+    }
     return [
         Diagnostic(ledger.path, m.line[i], 1, f"方案中没有措施“{m.names[m.id[i]]}”")
         for i in range(len(m))

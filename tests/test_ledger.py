@@ -40,7 +40,7 @@ def event(mid: str = "3.2", action: str = "close", note: str = "", day: int = 5)
 
 
 def add(path: Path, e: Event) -> Event:
-    return append(path, lambda _: e).event
+    return append(path, lambda _: [e])[0].event
 
 
 # ---------------------------------------------------------------------------- reading
@@ -152,7 +152,7 @@ def test_ledger_file_lines_are_one_event_each_even_with_line_separators(tmp_path
 def test_refusing_to_append_after_a_refusal_writes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "ledger.yaml"
 
-    def refuse(_: object) -> Event:
+    def refuse(_: object) -> list[Event]:
         raise Refused("不行")
 
     with pytest.raises(Refused):

@@ -41,7 +41,7 @@ def event(mid: str, n: int = 0, note: str = "") -> Event:
 def _writer(path: str, cache: str, worker: int, count: int, note_size: int) -> None:
     for n in range(count):
         made = event(f"{worker}.{n + 1}", n, "进" * note_size)
-        append(Path(path), lambda _, made=made: now(made), cache=Path(cache))  # type: ignore[misc]
+        append(Path(path), lambda _, made=made: [now(made)], cache=Path(cache))  # type: ignore[misc]
 
 
 def now(made: Event) -> Event:
@@ -177,7 +177,7 @@ for _ in sys.stdin:  # a line asks for a writer: a process forked from this one,
         for n in range(100000):
             made = Event(recorded=datetime(2023, 10, 1, tzinfo=timezone.utc) + timedelta(seconds=n),
                          date=date(2023, 10, 1), id="1.1", action="progress", by="w", note="长" * 30000)
-            append(path, lambda _: made.model_copy(update={"recorded": datetime.now(timezone.utc)}))
+            append(path, lambda _: [made.model_copy(update={"recorded": datetime.now(timezone.utc)})])
             if n == 0:
                 print("writing", os.getpid(), flush=True)
     os.waitpid(writer, 0)
@@ -221,7 +221,7 @@ def test_an_append_reaches_the_disk_before_success(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "ledger.yaml"
-    append(path, lambda _: event("1.1"))
+    append(path, lambda _: [event("1.1")])
     calls: list[tuple[str, int]] = []
     real_write, real_fsync = os.write, os.fsync
 
@@ -235,7 +235,7 @@ def test_an_append_reaches_the_disk_before_success(
 
     monkeypatch.setattr(os, "write", write)
     monkeypatch.setattr(os, "fsync", fsync)
-    append(path, lambda _: event("1.2", 1))
+    append(path, lambda _: [event("1.2", 1)])
     (written,) = [fd for call, fd in calls if call == "write"]
     assert ("fsync", written) in calls[calls.index(("write", written)) :]
 
@@ -262,7 +262,7 @@ def test_a_reader_waits_for_a_writer_caught_mid_line(
     from rectify_cli.ledger import encode
 
     path = tmp_path / "ledger.yaml"
-    append(path, lambda _: event("1.1"))
+    append(path, lambda _: [event("1.1")])
     line, _ = encode(event("1.2", 1), read_ledger(path).tips)
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLDER, str(path), line],
@@ -310,7 +310,7 @@ def test_a_full_disk_leaves_the_ledger_as_it_was(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "ledger.yaml"
-    append(path, lambda _: event("1.1"))
+    append(path, lambda _: [event("1.1")])
     before = path.read_bytes()
     real_write = os.write
 
@@ -320,7 +320,7 @@ def test_a_full_disk_leaves_the_ledger_as_it_was(
 
     monkeypatch.setattr(os, "write", half_then_full)
     with pytest.raises(FileProblem, match="写入账本失败"):
-        append(path, lambda _: event("1.2", 1))
+        append(path, lambda _: [event("1.2", 1)])
     monkeypatch.setattr(os, "write", real_write)
     assert path.read_bytes() == before
 
@@ -329,7 +329,7 @@ def test_a_read_only_ledger_is_refused_untouched(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "ledger.yaml"
-    append(path, lambda _: event("1.1"))
+    append(path, lambda _: [event("1.1")])
     before = path.read_bytes()
     real_open = os.open
 
@@ -340,7 +340,7 @@ def test_a_read_only_ledger_is_refused_untouched(
 
     monkeypatch.setattr(os, "open", read_only)
     with pytest.raises(FileProblem, match="无法写入账本"):
-        append(path, lambda _: event("1.2", 1))
+        append(path, lambda _: [event("1.2", 1)])
     assert path.read_bytes() == before
 
 

@@ -1,4 +1,4 @@
-"""Commands that append a record: close, reopen, assign, progress, extend, review.
+"""Commands that append a record: close, reopen, assign, progress, extend, review, void, amend.
 
 Each declares what its action carries and hands one `Change` to `_record`, which appends
 it under the ledger's lock and says what was recorded, as a sentence or as the entry in
@@ -13,6 +13,7 @@ import typer
 
 from .. import schema
 from ..core import Change
+from ..text import changes
 from ..workspace import parse_date
 from .app import app
 from .options import CHANGING, Given, IdArgument, option, takes
@@ -143,3 +144,34 @@ def void(
     target = given.workspace.record_of(ref)
     change = Change("void", note=reason, ref=target.event.hash)
     _record(given, target.event.id, change)
+
+
+@app.command()
+@takes(*CHANGING)
+def amend(
+    reason: Reason,
+    approved_by: Annotated[
+        str | None, option("--approved-by", "姓名", "批准修订方案的领导或会议")
+    ] = None,
+    *,
+    given: Given,
+) -> None:
+    """记录方案的修订:计划文件中已有记录的措施改了内容、科室或时限,或删去了,先用 rectify check
+    核对,再用本命令把改动(原内容和新内容)记入账本,改动才生效。
+
+    改动时限的修订和延期一样计算按期:原时限过后才作的修订,不能把逾期说成按期。
+    尚无记录的措施改动无需修订。
+
+    示例:rectify amend --reason "局党组会议决定 7.1 延至 12月底" --approved-by 张局长
+    """
+    change = Change("amend", note=reason, approved_by=approved_by)
+    entries = given.workspace.amend(change, by=given.by, on=given.on)
+    if given.json:
+        typer.echo(schema.to_json([schema.entry(e) for e in entries]))
+    elif not entries:
+        typer.echo("计划文件与账本记录的方案一致,无需修订。")
+    else:
+        first = entries[0].event
+        typer.echo(f"已记录方案修订(生效日期 {first.date},登记人 {first.by}):")
+        for e in entries:
+            typer.echo(f"  措施 {e.event.id}:{';'.join(changes(e.event.before, e.event.measure))}")
