@@ -465,8 +465,9 @@ def entry_lines(entry: Entry) -> list[str]:
         f"(登记于 {e.recorded:%Y-%m-%d %H:%M:%S%z}{backdated},第 {entry.line} 行)"
     ]
     first, *more = e.note.splitlines() or [""]
+    label = "原因" if e.action in ("reopen", "extend", "void", "amend") else "说明"
     if e.note:  # every line of a note indented under it: none can pass for a record
-        lines += [f"    说明:{first}", *(f"          {line}" for line in more)]
+        lines += [f"    {label}:{first}", *(f"          {line}" for line in more)]
     lines += [f"    佐证:{evidence_text(x)}" for x in e.evidence]
     if entry.voided_by is not None:
         v = entry.voided_by

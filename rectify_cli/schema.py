@@ -47,6 +47,7 @@ def item(item: Item) -> dict[str, Any]:
         "deadline": m.deadline,
         "due": _iso(item.due),
         "original_due": _iso(item.original_due),
+        "original_deadline": item.original_deadline,
         "extensions": item.extensions,
         "late_extension": item.late_extension,
         "owner": item.owner,

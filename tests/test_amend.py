@@ -1,0 +1,271 @@
+"""The plan cannot change under the ledger silently: the ledger holds each recorded measure
+as planned, `check` and every command say when the plan file differs, `amend` records it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rectify_cli.index import load_index
+from rectify_cli.ledger import read_ledger, read_whole
+
+from .conftest import SMALL_PLAN, Result, write
+
+
+@pytest.fixture
+def plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The small plan, used by every command through RECTIFY_PLAN."""
+    path = write(tmp_path / "plan.yaml", SMALL_PLAN)
+    monkeypatch.setenv("RECTIFY_PLAN", str(path))
+    return path
+
+
+def edit(plan: Path, old: str, new: str) -> None:
+    text = plan.read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    plan.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def ok(result: Result) -> Result:
+    assert result.exit_code == 0, result.stderr
+    return result
+
+
+def item(run: Callable[..., Result], mid: str, *more: str) -> Any:
+    return ok(run("show", mid, "--json", *more)).json()
+
+
+def deadline(run: Callable[..., Result], group: str, as_of: str = "2024-01-10") -> Any:
+    checks = ok(run("trend", "--json", "--as-of", as_of)).json()["deadlines"]
+    return next(c for c in checks if c["deadline"] == group)
+
+
+def test_a_measure_first_recorded_holds_the_plan(
+    run: Callable[..., Result], plan: Path, isolated: Path, at: Callable[[str], None]
+) -> None:
+    at("2023-10-20T09:00:00+08:00")
+    ok(run("assign", "1.1", "--owner", "王芳", "--date", "2023-10-01"))
+    ok(run("close", "1.1", "--evidence", "通报"))
+    first, second = run("log", "--json").json()
+    assert first["measure"] == {
+        "text": "措施一。",
+        "lead": ["政策法规科"],
+        "responsible": ["各执法科室"],
+        "deadline": "9月底",
+        "due": "2023-09-30",
+        "review_every": None,
+    }
+    assert second["measure"] is None  # held once, by the first record
+
+
+def test_moving_a_deadline_under_the_ledger_is_caught_and_changes_nothing(
+    run: Callable[..., Result], plan: Path, isolated: Path, at: Callable[[str], None]
+) -> None:
+    at("2023-10-20T09:00:00+08:00")
+    ok(run("close", "1.1", "--evidence", "通报"))  # three weeks late
+    assert deadline(run, "9月底")["late"] == 1
+    edit(plan, "deadline: 9月底", "deadline: 10月底")  # now it would look on time
+
+    checked = run("check")
+    assert checked.exit_code == 2
+    assert f"{plan}:10:9: 措施 1.1 与账本第 3 行记录的方案不同:整改时限 9月底 → 10月底" in (
+        checked.stdout + checked.stderr
+    )
+    listed = run("list")
+    assert listed.exit_code == 0
+    assert "1 项措施与账本记录的方案不同(1.1)" in listed.stderr
+    shown = item(run, "1.1")
+    assert (shown["due"], shown["original_due"], shown["extensions"]) == ("2023-09-30",) * 2 + (0,)
+    assert deadline(run, "9月底")["late"] == 1  # still late: the ledger's deadline counts
+    assert [c["deadline"] for c in run("trend", "--json").json()["deadlines"]][:1] == ["9月底"]
+    assert "10月底" not in [c["deadline"] for c in run("trend", "--json").json()["deadlines"]]
+
+
+def test_an_amendment_records_old_and_new_and_counts_like_an_extension(
+    run: Callable[..., Result], plan: Path, isolated: Path, at: Callable[[str], None]
+) -> None:
+    at("2023-10-20T09:00:00+08:00")
+    ok(run("close", "1.1", "--evidence", "通报"))
+    edit(plan, "deadline: 9月底", "deadline: 10月底")
+    said = ok(run("amend", "--reason", "局党组会议调整时限", "--approved-by", "张局长"))
+    assert said.stdout.splitlines() == [
+        "已记录方案修订(生效日期 2023-10-20,登记人 测试员):",
+        "  措施 1.1:整改时限 9月底 → 10月底;到期日 2023-09-30 → 2023-10-31",
+    ]
+    assert said.stderr == ""
+    assert ok(run("check")).stdout.startswith("未发现错误")
+    amendment = run("log", "--json").json()[-1]
+    assert amendment["action"] == "amend" and amendment["approved_by"] == "张局长"
+    assert (
+        amendment["before"]["deadline"] == "9月底" and amendment["measure"]["deadline"] == "10月底"
+    )
+    assert amendment["note"] == "局党组会议调整时限"
+    shown = item(run, "1.1")
+    assert shown["due"] == "2023-10-31" and shown["original_due"] == "2023-09-30"
+    assert shown["extensions"] == 1 and shown["late_extension"]  # moved after 9月底 had passed
+    check = deadline(run, "9月底")
+    assert (check["on_time"], check["extended_on_time"], check["late"]) == (0, 0, 1)
+    text = ok(run("show", "1.1")).stdout
+    assert "修订方案(批准人 张局长):整改时限 9月底 → 10月底" in text
+
+
+def test_an_amendment_made_in_time_is_an_extension_in_time(
+    run: Callable[..., Result], plan: Path, isolated: Path, at: Callable[[str], None]
+) -> None:
+    at("2023-09-25T09:00:00+08:00")
+    ok(run("progress", "1.1", "--note", "起草中"))
+    edit(plan, "deadline: 9月底", "deadline: 10月底")
+    ok(run("amend", "--reason", "局党组会议调整时限"))
+    at("2023-10-20T09:00:00+08:00")
+    ok(run("close", "1.1", "--evidence", "通报"))
+    assert not item(run, "1.1")["late_extension"]
+    check = deadline(run, "9月底")
+    assert (check["on_time"], check["extended_on_time"], check["late"]) == (0, 1, 0)
+
+
+def test_a_changed_text_or_department_is_named(
+    run: Callable[..., Result], plan: Path, isolated: Path
+) -> None:
+    ok(run("close", "2.1", "--evidence", "纪要", "--date", "2023-11-01"))
+    edit(plan, "text: 措施三。", "text: 措施三(修改)。")
+    edit(plan, "responsible: [政策法规科, 各执法科室]", "responsible: [政策法规科]")
+    checked = run("check")
+    assert checked.exit_code == 2
+    said = checked.stdout + checked.stderr
+    assert "措施内容由“措施三。”改为“措施三(修改)。”" in said
+    assert "责任科室 政策法规科、各执法科室 → 政策法规科" in said
+    ok(run("amend", "--reason", "文字订正"))
+    assert ok(run("check")).exit_code == 0
+    assert item(run, "2.1")["extensions"] == 0  # the deadline did not move
+
+
+def test_a_removed_measure_is_caught_then_recorded(
+    run: Callable[..., Result], plan: Path, isolated: Path
+) -> None:
+    ok(run("close", "2.1", "--evidence", "纪要", "--date", "2023-11-01"))
+    text = plan.read_text(encoding="utf-8")
+    plan.write_text(text[: text.index("  - number: 2")], encoding="utf-8")
+    checked = run("check")
+    assert checked.exit_code == 2
+    assert f"{isolated}:3:1: 措施 2.1 与账本第 3 行记录的方案不同:方案删除了此项措施" in (
+        checked.stdout + checked.stderr
+    )
+    status = ok(run("status", "--json"))
+    assert status.json()["total"] == 2 and "(2.1)" in status.stderr
+    ok(run("amend", "--reason", "问题二并入问题一"))
+    assert ok(run("check")).exit_code == 0
+    assert ok(run("status")).stderr == ""
+    assert [e["id"] for e in run("log", "--json").json()] == ["2.1", "2.1"]  # nothing lost
+
+
+def test_changes_to_measures_without_records_need_no_amendment(
+    run: Callable[..., Result], plan: Path, isolated: Path
+) -> None:
+    ok(run("close", "1.1", "--evidence", "通报", "--date", "2023-09-28"))
+    edit(plan, "deadline: 2023-11-15", "deadline: 12月底")
+    edit(plan, "text: 措施二。", "text: 措施二(修改)。")
+    assert ok(run("check")).exit_code == 0
+    assert ok(run("status")).stderr == ""
+    before = isolated.read_bytes()
+    said = ok(run("amend", "--reason", "无"))
+    assert said.stdout == "计划文件与账本记录的方案一致,无需修订。\n"
+    assert isolated.read_bytes() == before
+
+
+def test_moving_the_plan_date_moves_every_due_date(
+    run: Callable[..., Result], plan: Path, isolated: Path
+) -> None:
+    ok(run("close", "1.1", "--evidence", "通报", "--date", "2023-09-28"))
+    edit(plan, "date: 2023-09-19", "date: 2023-10-19")  # 9月底 is now September 2024
+    checked = run("check")
+    assert checked.exit_code == 2
+    assert "到期日 2023-09-30 → 2024-09-30" in checked.stdout + checked.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("amend",), "缺少选项 --reason"),
+        (("amend", "--reason", "  "), "修订方案必须用 --reason 写明原因"),
+        (("amend", "--reason", "x", "--approved-by", "张\u200b局长"), "U+200B"),
+        (("amend", "--reason", "x", "--date", "2099-01-01"), "晚于今天"),
+    ],
+)
+def test_refused_amendments_change_nothing(
+    run: Callable[..., Result], plan: Path, isolated: Path, args: tuple[str, ...], said: str
+) -> None:
+    ok(run("close", "1.1", "--evidence", "通报", "--date", "2023-09-28"))
+    edit(plan, "deadline: 9月底", "deadline: 10月底")
+    before = isolated.read_bytes()
+    result = run(*args)
+    assert result.exit_code == 2 and said in result.stderr
+    assert isolated.read_bytes() == before
+
+
+def test_voiding_an_amendment_brings_the_difference_back(
+    run: Callable[..., Result], plan: Path, isolated: Path
+) -> None:
+    ok(run("close", "1.1", "--evidence", "通报", "--date", "2023-09-28"))
+    edit(plan, "deadline: 9月底", "deadline: 10月底")
+    ok(run("amend", "--reason", "调整"))
+    assert item(run, "1.1")["due"] == "2023-10-31"
+    amendment = run("log", "--json").json()[-1]["line"]
+    ok(run("void", str(amendment), "--reason", "未经批准"))
+    assert run("check").exit_code == 2
+    assert item(run, "1.1")["due"] == "2023-09-30"
+
+
+def test_records_from_before_the_plan_was_held_get_it_by_amend(
+    run: Callable[..., Result], plan: Path, isolated: Path
+) -> None:
+    from rectify_cli.events import Event
+    from rectify_cli.ledger import append
+
+    old = Event.model_validate(  # as an older rectify wrote it: no measure
+        {"recorded": "2023-09-28T09:00:00+08:00", "date": "2023-09-28", "id": "1.1",
+         "action": "close", "by": "李明", "evidence": [{"text": "通报"}]}
+    )  # fmt: skip
+    append(isolated, lambda _: [old])
+    edit(plan, "deadline: 9月底", "deadline: 10月底")
+    assert ok(run("check")).exit_code == 0  # nothing held to compare with
+    said = ok(run("amend", "--reason", "记下现行方案"))
+    assert "措施 1.1:记下方案中此项措施的内容、科室和时限" in said.stdout
+    edit(plan, "deadline: 10月底", "deadline: 11月底")
+    assert run("check").exit_code == 2
+
+
+def test_the_cached_index_holds_what_the_file_does(
+    run: Callable[..., Result], plan: Path, isolated: Path, tmp_path: Path
+) -> None:
+    from rectify_cli import __version__
+    from rectify_cli.index import content_key
+    from rectify_cli.workspace import cache_folder
+
+    ok(run("close", "1.1", "--evidence", "通报", "--date", "2023-09-28"))
+    ok(run("progress", "2.1", "--note", "起草中", "--date", "2023-09-28"))
+    edit(plan, "deadline: 9月底", "deadline: 10月底")
+    ok(run("amend", "--reason", "调整"))
+    ok(run("void", "5", "--reason", "撤回"))
+    cached = load_index(cache_folder(), isolated, content_key(isolated.read_bytes()), __version__)
+    assert cached is not None
+    fresh = read_whole(isolated)[0].index
+    assert (cached[0].pinned, cached[0].definition) == (fresh.pinned, fresh.definition)
+    assert fresh.definition == fresh.pinned  # the void took the amendment back: first again
+    assert read_ledger(isolated).index.definition == fresh.definition
+
+
+def test_the_report_lists_amendments(
+    run: Callable[..., Result], plan: Path, isolated: Path, tmp_path: Path
+) -> None:
+    ok(run("close", "1.1", "--evidence", "通报", "--date", "2023-09-28"))
+    edit(plan, "deadline: 9月底", "deadline: 10月底")
+    ok(run("amend", "--reason", "局党组会议调整时限"))
+    out = tmp_path / "report.md"
+    ok(run("report", "-o", str(out)))
+    text = out.read_text(encoding="utf-8")
+    section = text[text.index("## 附:方案的修订") :]
+    assert "措施 1.1:修订方案:整改时限 9月底 → 10月底" in section
+    assert "原因:局党组会议调整时限" in section
