@@ -334,3 +334,39 @@ def test_status_does_not_load_the_office_libraries(isolated: Path) -> None:
     modules = {line.rsplit("|", 1)[-1].strip() for line in loaded.stderr.splitlines()}
     assert {"rectify_cli", "typer"} <= modules  # the import list was read, so absence means it
     assert not {"openpyxl", "docx", "lxml"} & modules
+
+
+@pytest.mark.parametrize("document", [("report",), ("export", "--format", "json")])
+def test_a_document_is_one_read_of_the_ledger(
+    run: Callable[..., Result],
+    isolated: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    document: tuple[str, ...],
+) -> None:
+    """A record appended while a document is being made is not in it, and its head hash
+    covers exactly what it shows."""
+    from rectify_cli import ledger
+
+    assert run("close", "1.5", "--evidence", "追责决定书", "--date", "2023-09-28").exit_code == 0
+    head = run("verify", "--json").json()["head"]
+    real = ledger.read_bytes
+    reads: list[bytes | None] = []
+
+    def read_then_another_writes(path: Path, *, locked: bool = False) -> bytes | None:
+        raw = real(path, locked=locked)
+        if not reads:  # the first read of the document: a clerk signs 5.1 off just after it
+            reads.append(raw)
+            assert run("close", "5.1", "--evidence", "清单", "--date", "2023-10-09").exit_code == 0
+        return raw
+
+    monkeypatch.setattr(ledger, "read_bytes", read_then_another_writes)
+    made = run(*document, "--as-of", AS_OF)
+    monkeypatch.undo()
+    assert made.exit_code == 0, made.stderr
+    if document[0] == "report":
+        assert f"账本头哈希:{head}。" in made.stdout
+        assert "整改措施共 21 项,已销号 1 项," in made.stdout
+    else:
+        closed = [row["id"] for row in made.json() if row["closed_on"]]
+        assert closed == ["1.5"]
+    assert run("verify", "--json").json()["head"] != head  # 5.1 did land, after the read
