@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,7 @@ class Loaded:
     entries: list[Entry]
     chain: Verification
     source: Located | None = None  # the plan's YAML, to point at a measure in it
+    now: datetime | None = None  # when the check runs
 
 
 def unknown_ids(loaded: Loaded) -> list[Diagnostic]:
@@ -66,8 +68,12 @@ def double_sign_offs(loaded: Loaded) -> list[Diagnostic]:
     ]
 
 
+CLOCK_SKEW = timedelta(minutes=10)  # how far ahead another clerk's PC may run
+
+
 def impossible_dates(loaded: Loaded) -> list[Diagnostic]:
-    """Find records in effect before the plan existed, or after the day they were recorded."""
+    """Find records in effect before the plan existed, or after the day they were recorded,
+    and records said to be recorded later than now."""
     from zoneinfo import ZoneInfo
 
     if loaded.plan is None:
@@ -76,7 +82,13 @@ def impossible_dates(loaded: Loaded) -> list[Diagnostic]:
     found = []
     for entry in loaded.entries:
         e, day = entry.event, entry.event.recorded.astimezone(zone).date()
-        if e.date > day:
+        if loaded.now is not None and e.recorded > loaded.now + CLOCK_SKEW:
+            said = (
+                f"登记时刻 {e.recorded.astimezone(zone):%Y-%m-%d %H:%M} 晚于现在 "
+                f"{loaded.now.astimezone(zone):%Y-%m-%d %H:%M}:登记时电脑时钟有误,或是手工写入的;"
+                "在此之前,本机的登记都会因时钟被拒"
+            )
+        elif e.date > day:
             said = f"生效日期 {e.date} 晚于登记日 {day}:不能登记未来的事"
         elif e.date < start:
             said = f"生效日期 {e.date} 早于方案日期 {start}"
@@ -115,6 +127,31 @@ def plan_drift(loaded: Loaded) -> list[Diagnostic]:
     return found
 
 
+def void_mismatches(loaded: Loaded) -> list[Diagnostic]:
+    """Find voids that void nothing: of no record, of a void, of a record voided already, or
+    named for another measure than the record they void (hand-made or merged lines)."""
+    from .index import VOID
+
+    index, path, found = loaded.ledger.index, loaded.ledger.path, []
+    for row in (r for r in range(len(index)) if index.action[r] == VOID):
+        target = index.row_of(index.ref[row])
+        mid = index.names[index.id[row]]
+        if target is None:
+            said = "撤销记录所指的记录(ref)不在账本中,这条撤销不起作用"
+        elif index.action[target] == VOID:
+            said = f"撤销记录所指的第 {index.line[target]} 行本身是撤销记录,这条撤销不起作用"
+        elif index.voided.get(target) != row:
+            by = index.line[index.voided[target]]
+            said = f"第 {index.line[target]} 行的记录已由第 {by} 行撤销,这条重复的撤销不起作用"
+        elif index.id[target] != index.id[row]:
+            other = index.names[index.id[target]]
+            said = f"撤销记录写的是措施 {mid},所撤销的第 {index.line[target]} 行却是措施 {other} 的记录"
+        else:
+            continue
+        found.append(Diagnostic(path, index.line[row], 1, said))
+    return found
+
+
 Check = Callable[[Loaded], list[Diagnostic]]
 CHECKS: tuple[Check, ...] = (
     unknown_ids,
@@ -123,11 +160,12 @@ CHECKS: tuple[Check, ...] = (
     double_sign_offs,
     impossible_dates,
     plan_drift,
+    void_mismatches,
 )
 
 
-def run_checks(plan_path: Path, ledger_path: Path) -> list[Diagnostic]:
-    """Read the plan and the ledger, run every check, and return all problems found."""
+def run_checks(plan_path: Path, ledger_path: Path, now: datetime | None = None) -> list[Diagnostic]:
+    """Read the plan and the ledger, run every check as of NOW, and return all problems found."""
     from .ledger import read_whole
     from .plan import parse_plan
     from .yamlsource import load_located
@@ -140,7 +178,7 @@ def run_checks(plan_path: Path, ledger_path: Path) -> list[Diagnostic]:
     except DataInvalid as exc:
         problems += exc.diagnostics
     try:
-        loaded = Loaded(plan, *read_whole(ledger_path), source=source)
+        loaded = Loaded(plan, *read_whole(ledger_path), source=source, now=now)
     except DataInvalid as exc:
         return problems + exc.diagnostics
     for check in CHECKS:

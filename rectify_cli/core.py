@@ -496,8 +496,12 @@ def _shown_truthfully(request: Request, change: Change) -> None:
         _truthful("佐证材料", proof.text or proof.path)
 
 
-def _in_time(plan: Plan, index: Index, request: Request) -> None:
-    """Refuse a clock behind the ledger, a date in the future or before the plan."""
+def _in_time(plan: Plan, index: Index, request: Request, change: Change) -> None:
+    """Refuse a clock behind the ledger, a date in the future or before the plan, and a
+    due or expected date no plan has."""
+    for label, day in (("新的完成时限", change.to), ("预计完成时间", change.eta)):
+        if day is not None and not 1949 <= day.year <= 2999:
+            raise Refused(f"{label} {day} 不合常理,应在 1949 年至 2999 年之间")
     last_moment = max(index.moment, default=0)
     if request.now.timestamp() < last_moment:
         raise Refused(
@@ -556,7 +560,7 @@ def judge(plan: Plan, index: Index, measure: Measure, request: Request, change: 
     """
     _shown_truthfully(request, change)
     _RULES[change.action](plan, index, measure, request, change)
-    _in_time(plan, index, request)
+    _in_time(plan, index, request, change)
     _in_order(plan, index, measure.id, request.on)
     if change.action == "close" and not change.evidence:
         raise Refused(
@@ -627,7 +631,7 @@ def amendments(
     if not change.note.strip():
         raise Refused("修订方案必须用 --reason 写明原因,如 党组会议决定调整整改时限")
     _shown_truthfully(request, change)
-    _in_time(plan, index, request)
+    _in_time(plan, index, request, change)
     events = []
     for d in drift(plan, index):
         _in_order(plan, index, d.mid, request.on)

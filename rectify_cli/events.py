@@ -86,8 +86,8 @@ class Event(Model):
 
     @model_validator(mode="after")
     def _plausible_times(self) -> Event:
-        for when in (self.recorded.date(), self.date):
-            if not 1949 <= when.year <= 2999:
+        for when in (self.recorded.date(), self.date, self.to, self.eta):
+            if when is not None and not 1949 <= when.year <= 2999:
                 raise ValueError(f"时间 {when} 不合常理,应在 1949 年至 2999 年之间")
         return self
 

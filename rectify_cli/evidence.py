@@ -38,7 +38,10 @@ def evidence_file(path: Path, base: Path) -> Evidence:
     except FileProblem as exc:
         raise Refused(f"{exc.message},未登记任何内容") from None
     try:
-        return Evidence(path=_stored(path, base), size=path.stat().st_size, sha256=_sha256(path))
+        size = path.stat().st_size
+        if size == 0:
+            raise Refused(f"佐证材料文件 {path} 是空文件(0 字节),不能作为佐证;未登记任何内容")
+        return Evidence(path=_stored(path, base), size=size, sha256=_sha256(path))
     except OSError as exc:
         raise Refused(f"无法读取佐证材料文件 {path}({reason(exc)})") from None
 

@@ -256,6 +256,21 @@ class Plan(Model):
         numbers = "、".join(str(p.number) for p in self.problems)
         raise Refused(f"方案中没有问题“{text}”;--problem 应为问题序号:{numbers}")
 
+    def deadline(self, text: str) -> str:
+        """Return the deadline word or group TEXT names if the plan uses it, or raise Refused."""
+        used = {w for m in self.measures for w in (m.deadline, deadline_group(m.deadline))}
+
+        def order(word: str) -> tuple[int, date, str]:
+            if deadline_kind(word) in ("month_end", "date"):
+                return (0, resolve_deadline(word, self.plan.date) or date.max, word)
+            return (1 if word == OTHER_DATES else 2 + ONGOING.index(word), date.max, word)
+
+        words = sorted(used, key=order)
+        word = unicodedata.normalize("NFKC", text).strip()
+        if word not in words:
+            raise Refused(f"方案中没有整改时限“{text}”;可用:{'、'.join(words)}")
+        return word
+
     @cached_property
     def departments(self) -> tuple[str, ...]:
         """Return every department the plan names, in order of first mention."""

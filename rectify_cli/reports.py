@@ -412,7 +412,8 @@ def _describe(detail: Detail, q: Quote) -> str:
     if item.closed and detail.closing is not None:
         e = detail.closing.event
         kind = "长效机制已建立,已销号" if m.ongoing else "已完成整改并销号"
-        text = f"{kind}({e.date},{q(e.by)})。"
+        late = item.closed_recorded is not None and item.closed_recorded > e.date
+        text = f"{kind}({e.date},{q(e.by)}{f';{item.closed_recorded} 补登' if late else ''})。"
         if e.note:
             text += f"整改情况:{q(e.note)}。"
         proof = evidence(detail.closing)

@@ -352,7 +352,7 @@ class Workspace:
         missing = self.files.missing_ledger()
         if missing:
             return [Diagnostic(self.files.ledger, 1, 1, missing)]
-        return run_checks(self.files.plan, self.files.ledger)
+        return run_checks(self.files.plan, self.files.ledger, clock())
 
 
 def unknown_measures(plan: Plan, ledger: Ledger) -> list[Diagnostic]:

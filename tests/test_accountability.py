@@ -154,6 +154,7 @@ def test_extension_moves_the_due_date(run: Callable[..., Result]) -> None:
         (("4.1", "--to", "2023-12-01", "--reason", " "), "写明原因"),
         (("4.1", "--to", "2023-13-01", "--reason", "x"), "--to 的日期"),
         (("4.1", "--to", "2023-12-01", "--reason", "x", "--approved-by", " "), "写明批准人"),
+        (("4.1", "--to", "9999-12-31", "--reason", "x"), "不合常理"),
     ],
 )
 def test_extension_refusals(
@@ -432,3 +433,33 @@ def test_a_sign_off_entered_late_with_an_earlier_date_is_not_on_time(
         d for d in run("trend", "--json").json()["deadlines"] if d["deadline"] == "9月底"
     ]
     assert (september["on_time"], september["late"]) == (1, 1) and not september["met"]
+
+
+def test_an_expected_date_no_plan_has_is_refused(
+    run: Callable[..., Result], isolated: Path
+) -> None:
+    result = run("progress", "4.1", "--note", "x", "--eta", "9999-12-31", "--date", "2023-10-20")
+    assert result.exit_code == 2 and "预计完成时间 9999-12-31 不合常理" in result.stderr
+    assert not isolated.exists()
+
+
+def test_an_empty_evidence_file_is_no_evidence(
+    run: Callable[..., Result], isolated: Path, tmp_path: Path
+) -> None:
+    empty = tmp_path / "纪要.pdf"
+    empty.write_bytes(b"")
+    result = run("close", "4.1", "--file", str(empty), "--date", "2023-10-20")
+    assert result.exit_code == 2 and "是空文件(0 字节),不能作为佐证" in result.stderr
+    assert not isolated.exists()
+
+
+def test_the_report_marks_a_sign_off_entered_late(
+    run: Callable[..., Result], at: Callable[[str], None]
+) -> None:
+    at("2023-09-29T09:00:00+08:00")
+    ok(run("close", "1.5", "--evidence", "纪要"))
+    at("2023-11-20T09:00:00+08:00")
+    ok(run("close", "5.1", "--evidence", "纪要", "--date", "2023-09-28"))
+    text = ok(run("report")).stdout
+    assert "已完成整改并销号(2023-09-29,测试员)" in text
+    assert "(2023-09-28,测试员;2023-11-20 补登)" in text

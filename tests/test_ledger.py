@@ -530,3 +530,47 @@ def test_verify_head_takes_only_a_hash(run: Callable[..., Result], isolated: Pat
     for head in ("", "   ", "abc", "x" * 64):
         result = run("verify", "--head", head)
         assert result.exit_code == 2 and "不是头哈希" in result.stderr, head
+
+
+def test_verify_head_answers_in_json(run: Callable[..., Result], isolated: Path) -> None:
+    assert run("close", "1.5", "--evidence", "纪要", "--date", "2023-10-05").exit_code == 0
+    quoted = run("verify", "--json").json()["head"]
+    kept = run("verify", "--json", "--head", quoted)
+    assert kept.exit_code == 0 and kept.json()["kept"] and kept.json()["head"] == quoted
+    lost = run("verify", "--json", "--head", "0" * 64)
+    assert lost.exit_code == 2 and not lost.json()["kept"] and "从未有过" in lost.json()["said"]
+
+
+def test_check_names_a_record_from_the_future(run: Callable[..., Result], isolated: Path) -> None:
+    """A hand-made line recorded in 2099 would block every append: check says why."""
+    future = event("1.1", "close", day=5).model_copy(
+        update={"recorded": datetime(2099, 1, 1, tzinfo=timezone.utc)}
+    )
+    isolated.write_text(HEADER + encode(future, ())[0], encoding="utf-8")
+    checked = run("check")
+    assert checked.exit_code == 2
+    assert f"{isolated}:3:1: 登记时刻 2099-01-01 08:00 晚于现在" in checked.stderr
+
+
+def test_check_names_voids_that_void_nothing(run: Callable[..., Result], isolated: Path) -> None:
+    lines: list[str] = []
+    tips: tuple[str, ...] = ()
+    made = [event("1.1", "close", day=5)]
+    first_hash = encode(made[0], ())[1]
+
+    def void(mid: str, ref: str) -> Event:
+        at = datetime(2023, 10, 6, 9, 30, tzinfo=CST)
+        return Event(
+            recorded=at, date=at.date(), id=mid, action="void", by="张三", note="错了", ref=ref
+        )
+
+    made += [void("9.9", "f" * 64), void("2.1", first_hash), void("1.1", first_hash)]
+    for e in made:
+        line, hashed = encode(e, tips)
+        lines.append(line)
+        tips = (hashed,)
+    isolated.write_text(HEADER + "".join(lines), encoding="utf-8")
+    said = run("check").stderr
+    assert f"{isolated}:4:1: 撤销记录所指的记录(ref)不在账本中" in said
+    assert f"{isolated}:5:1: 撤销记录写的是措施 2.1,所撤销的第 3 行却是措施 1.1 的记录" in said
+    assert f"{isolated}:6:1: 第 3 行的记录已由第 5 行撤销,这条重复的撤销不起作用" in said

@@ -51,6 +51,18 @@ def test_list_refuses_unknown_department_with_suggestion(run: Callable[..., Resu
     assert result.exit_code == 2 and "是否要找:政策法规科" in result.stderr
 
 
+def test_list_refuses_a_deadline_the_plan_does_not_use(run: Callable[..., Result]) -> None:
+    result = run("list", "--deadline", "13月底")
+    assert result.exit_code == 2
+    assert (
+        "方案中没有整改时限“13月底”;可用:9月底、10月底、12月底、长期坚持、持续推进" in result.stderr
+    )
+    assert [i["id"] for i in run("list", "--deadline", "１０月底", "--json").json()] == [
+        "4.1",
+        "7.1",
+    ]
+
+
 def test_list_refuses_two_states(run: Callable[..., Result]) -> None:
     result = run("list", "--open", "--closed")
     assert result.exit_code == 2 and "--open 和 --closed 只能选一个" in result.stderr

@@ -25,11 +25,17 @@ def state(run: Callable[..., Result], mid: str) -> Any:
     return {i["id"]: i for i in run("list", "--json").json()}[mid]
 
 
-def test_a_wrong_sign_off_is_voided_not_reopened(run: Callable[..., Result]) -> None:
+def test_a_wrong_sign_off_is_voided_not_reopened(
+    run: Callable[..., Result], at: Callable[[str], None]
+) -> None:
+    at("2023-10-10T09:00:00+08:00")
     ok(run("close", "3.2", "--evidence", "纪要", "--date", "2023-10-05"))  # meant 3.3
     line = run("log", "--json").json()[0]["line"]
     said = ok(run("void", str(line), "--reason", "误将 3.2 销号,应为 3.3"))
-    assert "已撤销记录" in said.stdout
+    assert said.stdout == (
+        f"已撤销第 {line} 行的记录:措施 3.2 的“销号”(2023-10-05 生效,测试员 登记);"
+        "撤销由 测试员 登记,生效日期 2023-10-10。\n"
+    )
     assert state(run, "3.2")["state"] == "not_started"  # not 反弹: as if never signed off
     assert run("status", "--json").json()["closed"] == 0
     voided, void = run("log", "--json").json()

@@ -7,16 +7,19 @@ JSON (the format of `log --json`).
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from .. import schema
 from ..core import Change
-from ..text import changes
+from ..text import changes, describe, on_screen
 from ..workspace import parse_date
 from .app import app
 from .options import CHANGING, Given, IdArgument, option, takes
+
+if TYPE_CHECKING:
+    from ..ledger import Entry
 
 WITH_EVIDENCE = (*CHANGING, "evidence", "evidence_files")
 Reason = Annotated[str, option("--reason", "原因", "原因,如 复查发现问题反弹、系统升级延后")]
@@ -30,8 +33,8 @@ NewDue = Annotated[str, option("--to", "日期", "新的完成时限 YYYY-MM-DD"
 ApprovedBy = Annotated[str, option("--approved-by", "姓名", "批准延期的领导")]
 
 
-def _record(given: Given, measure_id: str, change: Change) -> None:
-    """Append CHANGE and say what was recorded."""
+def _record(given: Given, measure_id: str, change: Change, voided: Entry | None = None) -> None:
+    """Append CHANGE and say what was recorded (a void: what it VOIDED)."""
     done = given.record(measure_id, change)
     e, m = done.entry.event, done.measure
     who = f"(生效日期 {e.date},登记人 {e.by})。"
@@ -42,8 +45,14 @@ def _record(given: Given, measure_id: str, change: Change) -> None:
         "progress": f"已登记进展:措施 {m.id}{who}",
         "extend": f"已延期:措施 {m.id} 的完成时限延至 {e.to}(生效日期 {e.date})。",
         "review": f"已登记复查:措施 {m.id}{who}",
-        "void": f"已撤销记录 {(e.ref or '')[:12]}…(措施 {m.id}){who}",
+        "void": "",
     }[e.action]
+    if voided is not None:
+        v = voided.event
+        said = (
+            f"已撤销第 {voided.line} 行的记录:措施 {m.id} 的“{on_screen(describe(v))}”"
+            f"({v.date} 生效,{v.by} 登记);撤销由 {e.by} 登记,生效日期 {e.date}。"
+        )
     typer.echo(schema.to_json(schema.entry(done.entry)) if given.json else said)
 
 
@@ -143,7 +152,7 @@ def void(
     """
     target = given.workspace.record_of(ref)
     change = Change("void", note=reason, ref=target.event.hash)
-    _record(given, target.event.id, change)
+    _record(given, target.event.id, change, voided=target)
 
 
 @app.command()

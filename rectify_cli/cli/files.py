@@ -63,6 +63,10 @@ def verify(
         if not re.fullmatch(r"[0-9a-f]{64}", head.strip().lower()):
             raise Refused(f"--head 的值“{head}”不是头哈希:应为报告中引用的 64 位十六进制数")
         kept, said = extends(path, head.strip().lower())
+        if given.json:
+            shown = {"ledger": str(path), "head": head.strip().lower(), "kept": kept, "said": said}
+            typer.echo(schema.to_json(shown))
+            raise typer.Exit(0 if kept else EXIT_ERROR)
         if not kept:
             raise Refused(f"{path}: {said}")
         typer.echo(said + "。")

@@ -86,7 +86,7 @@ def list_(
     where = core.Filter(
         problem=plan.problem_number(problem) if problem else None,
         department=plan.department(dept) if dept else None,
-        deadline=deadline,
+        deadline=plan.deadline(deadline) if deadline else None,
         owner=core.same_name(owner) if owner else None,
         state="已超期" if overdue_ else core.state_filter(state) if state else None,
         open=True if open_ else False if closed else None,
