@@ -20,8 +20,9 @@ import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from rectify_cli.events import Event
+from rectify_cli.events import Event, Evidence
 from rectify_cli.ledger import HEADER, encode
+from rectify_cli.plan import load_plan
 
 CST = timezone(timedelta(hours=8))
 PEAK = (
@@ -56,8 +57,11 @@ def make_plan(path: Path, measures: int) -> list[str]:
     return ids
 
 
-def make_ledger(path: Path, ids: list[str], events: int) -> None:
-    """Write EVENTS chained events: each measure closed and reopened in turn, ending open."""
+def make_ledger(path: Path, plan_path: Path, ids: list[str], events: int) -> None:
+    """Write EVENTS chained events, as rectify writes them: each measure closed (with
+    evidence) and reopened in turn, ending open; each first record holds the measure."""
+    plan = load_plan(plan_path)
+    proof = (Evidence(text="验收材料"),)
     per = max(2, events // len(ids))
     per -= per % 2
     prev: tuple[str, ...] = ()
@@ -74,6 +78,8 @@ def make_ledger(path: Path, ids: list[str], events: int) -> None:
                     action="close" if n % 2 == 0 else "reopen",
                     by="基准测试",
                     note="已完成整改并通过验收" if n % 2 == 0 else "复查发现问题反弹",
+                    evidence=proof if n % 2 == 0 else (),
+                    measure=plan.definition(plan.by_id[mid]) if n == 0 else None,
                 )
                 line, hashed = encode(event, prev)
                 prev = (hashed,)
@@ -120,7 +126,7 @@ def main() -> None:
 
         plan, ledger = folder / "big-plan.yaml", folder / "big-ledger.yaml"
         ids = make_plan(plan, args.measures)
-        make_ledger(ledger, ids, args.events)
+        make_ledger(ledger, plan, ids, args.events)
         big = {**env, "RECTIFY_PLAN": str(plan), "RECTIFY_LEDGER": str(ledger)}
         size = ledger.stat().st_size / 2**20
         print(f"generated: {len(ids)} measures, {args.events} events ({size:.1f} MiB ledger)")
@@ -134,9 +140,14 @@ def main() -> None:
         times = []
         for mid in ids[: args.runs]:
             started = time.perf_counter()
-            subprocess.run([*rectify, "close", mid], stdout=subprocess.DEVNULL, env=big, check=True)
+            subprocess.run(
+                [*rectify, "close", mid, "--evidence", "基准"],
+                stdout=subprocess.DEVNULL,
+                env=big,
+                check=True,
+            )
             times.append(time.perf_counter() - started)
-        memory = peak_mib([*rectify, "close", ids[args.runs]], big)
+        memory = peak_mib([*rectify, "close", ids[args.runs], "--evidence", "基准"], big)
         print(
             f"rectify close    (large)           {statistics.median(times) * 1000:7.1f} ms  peak {memory or 0:.0f} MiB"
         )

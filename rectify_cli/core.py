@@ -596,13 +596,11 @@ def drift(plan: Plan, index: Index) -> list[Drift]:
     Measures without records, and records older than this check, are not compared.
     """
     found = []
+    names, defined, digests = index.names, index.defined, plan.digests
     for code, row in index.definition.items():
-        mid = index.names[code]
-        measure = plan.by_id.get(mid)
-        held = index.defined[row]
-        if held == (REMOVED if measure is None else plan.digest(measure)):
-            continue
-        found.append(Drift(mid, row, measure))
+        mid = names[code]
+        if defined[row] != digests.get(mid, REMOVED):
+            found.append(Drift(mid, row, plan.by_id.get(mid)))
     return sorted(found, key=lambda d: _id_order(d.mid))
 
 

@@ -18,6 +18,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     StrictInt,
     StrictStr,
     StringConstraints,
@@ -201,6 +202,7 @@ class Plan(Model):
 
     plan: PlanInfo
     problems: tuple[Problem, ...] = Field(min_length=1)
+    _digests: dict[str, int] = PrivateAttr(default_factory=dict)  # cached with the plan
 
     @property
     def measures(self) -> Iterator[Measure]:
@@ -234,10 +236,21 @@ class Plan(Model):
 
     def digest(self, measure: Measure) -> int:
         """Return the digest of MEASURE's definition, as `Definition.digest` would."""
-        m = measure
-        return definition_digest(
-            m.text, m.lead, m.responsible, m.deadline, self.due(m), m.review_every
-        )
+        found = self._digests.get(measure.id)
+        if found is None:
+            m = measure
+            found = self._digests[m.id] = definition_digest(
+                m.text, m.lead, m.responsible, m.deadline, self.due(m), m.review_every
+            )
+        return found
+
+    @property
+    def digests(self) -> dict[str, int]:
+        """Return the digest of every measure's definition, by id."""
+        if len(self._digests) != len(self.by_id):
+            for m in self.measures:
+                self.digest(m)
+        return self._digests
 
     def measure(self, raw_id: str) -> Measure:
         """Return the measure RAW_ID names, however it was typed, or raise UnknownMeasure."""
@@ -506,13 +519,21 @@ def load_plan(path: Path, cache: Path | None = None) -> Plan:
     if cache is not None:
         text = load_text(cache, "plan", path, key, __version__)
         if text is not None:
+            import json
+
             from pydantic import ValidationError
 
-            try:
-                return Plan.model_validate_json(text)
-            except ValidationError:  # a cache this code would not have written: read the file
+            try:  # the plan as JSON (no raw newline in it), then its measures' digests
+                validated, digests = text.rsplit("\n", 1)
+                plan = Plan.model_validate_json(validated)
+                plan._digests = {str(k): int(v) for k, v in json.loads(digests).items()}
+                return plan
+            except (ValidationError, ValueError, AttributeError):  # not what this code writes
                 pass
     plan = parse_plan(parse_located(path, decoded(path, raw)))
     if cache is not None:
-        save_text(cache, "plan", path, key, __version__, plan.model_dump_json())
+        import json
+
+        text = plan.model_dump_json() + "\n" + json.dumps(plan.digests)
+        save_text(cache, "plan", path, key, __version__, text)
     return plan

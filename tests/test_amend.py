@@ -269,3 +269,15 @@ def test_the_report_lists_amendments(
     section = text[text.index("## 附:方案的修订") :]
     assert "措施 1.1:修订方案:整改时限 9月底 → 10月底" in section
     assert "原因:局党组会议调整时限" in section
+
+
+def test_the_plan_cache_keeps_each_measures_digest(plan: Path, tmp_path: Path) -> None:
+    from rectify_cli.plan import load_plan
+
+    fresh = load_plan(plan)
+    load_plan(plan, tmp_path / "cache")
+    cached = load_plan(plan, tmp_path / "cache")
+    assert cached._digests and cached.digests == fresh.digests
+    assert [fresh.digest(m) for m in fresh.measures] == [
+        fresh.definition(m).digest for m in fresh.measures
+    ]
