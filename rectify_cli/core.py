@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Literal
 from .actions import ACTIONS
 from .errors import Refused
 from .index import AMEND, ANY, REMOVED, Index
-from .plan import ONGOING, OTHER_DATES, Measure, Plan, add_months, deadline_group
+from .plan import (
+    ONGOING,
+    OTHER_DATES,
+    Measure,
+    Plan,
+    add_months,
+    deadline_group,
+    resolve_deadline,
+)
 
 if TYPE_CHECKING:
     from .actions import Action
@@ -50,6 +58,7 @@ class Item:
     original_due: date | None = None  # as the measure was first recorded (else as planned)
     original_deadline: str = ""  # the deadline word original_due was resolved from
     due: date | None = None  # after extensions and amendments of the plan
+    deadline: str = ""  # the deadline word in force: as first recorded, or as amended since
     extensions: int = 0  # extensions and amendments that moved the due date
     late_extension: bool = False  # one recorded after the due date it replaced had passed
     owner: str | None = None
@@ -118,6 +127,7 @@ def _item(
             original_due=original,
             original_deadline=deadline,
             due=original,
+            deadline=deadline,
             next_review=_next_review(measure, plan.plan.date, None),
         )
 
@@ -133,7 +143,7 @@ def _item(
         state = "reopened"
     elif progress is not None:
         state = "in_progress"
-    due, late_extension, extended = original, False, 0
+    due, late_extension, extended, word = original, False, 0, deadline
     cutoff = as_of.toordinal()
     for row in sorted((r for r in m.extensions.get(code, ()) if m.date[r] <= cutoff), key=m.key):
         to: date | None = date.fromordinal(m.until[row]) if m.until[row] else None
@@ -141,7 +151,9 @@ def _item(
             if m.defined_due[row] < 0:
                 continue  # the plan removed the measure
             to = date.fromordinal(m.defined_due[row]) if m.defined_due[row] else None
-            if to == due:
+            word = m.name(m.term[row]) or word
+            if to == due or (to is not None and due is not None and to < due):
+                due = to  # brought forward: not an extension
                 continue
         if due is not None and _day_recorded(plan, m.moment[row]) > due:
             late_extension = True
@@ -155,6 +167,7 @@ def _item(
         original_due=original,
         original_deadline=deadline,
         due=due,
+        deadline=word,
         extensions=extended,
         late_extension=late_extension,
         owner=m.name(m.owner[assignment]) if assignment is not None else None,
@@ -287,8 +300,8 @@ def select(items: Iterable[Item], where: Filter) -> list[Item]:
         if where.department is not None and where.department not in m.departments:
             continue
         if where.deadline is not None and where.deadline not in (
-            m.deadline,
-            deadline_group(m.deadline),
+            item.deadline,
+            deadline_group(item.deadline),
         ):
             continue
         if where.owner is not None and item.owner != where.owner:
@@ -307,7 +320,7 @@ def overdue(items: Iterable[Item]) -> list[tuple[str, list[Item]]]:
     late = sorted((i for i in items if i.overdue), key=lambda i: (i.due, i.measure.problem))
     groups: dict[str, list[Item]] = {}
     for item in late:
-        groups.setdefault(deadline_group(item.measure.deadline), []).append(item)
+        groups.setdefault(deadline_group(item.deadline), []).append(item)
     review = sorted(
         (i for i in items if i.review_due), key=lambda i: (i.next_review, i.measure.problem)
     )
@@ -361,7 +374,7 @@ def status(plan: Plan, items: list[Item]) -> Status:
         keys = [
             ("all", "all"),
             ("problem", str(m.problem)),
-            ("deadline", deadline_group(m.deadline)),
+            ("deadline", deadline_group(item.deadline)),
             *(("dept", d) for d in m.departments),
         ]
         for kind, key in keys:
@@ -371,7 +384,7 @@ def status(plan: Plan, items: list[Item]) -> Status:
             counts[2] += item.overdue
             counts[3] += item.review_due
     as_of = items[0].as_of if items else plan.plan.date
-    dues = {deadline_group(m.deadline): plan.due(m) for m in plan.measures}
+    dues = {deadline_group(i.deadline): resolve_deadline(i.deadline, plan.plan.date) for i in items}
     by_deadline = sorted(
         _tally(slices["deadline"], {}), key=lambda t: _deadline_order(t.key, dues[t.key])
     )

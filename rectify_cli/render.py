@@ -392,7 +392,7 @@ class TextFormatter:
             f"牵头科室:{names(m.lead)}",
             f"责任科室:{names(m.responsible)}",
             f"责任人:{item.owner or '未指定'}",
-            f"整改时限:{m.deadline}({due})",
+            f"整改时限:{item.deadline}({due})",
         ]
         if item.progress_on:
             done = f",完成 {item.percent}%" if item.percent is not None else ""
@@ -434,7 +434,7 @@ class TextFormatter:
 def due_text(item: Item) -> str:
     """Return when an item is due: a date (marked if extended), or its ongoing deadline."""
     if item.due is None:
-        return item.measure.deadline
+        return item.deadline
     if item.late_extension:
         return f"{item.due}(逾期后延)"
     return f"{item.due}(延)" if item.extensions else item.due.isoformat()

@@ -105,6 +105,7 @@ class Report:
     head: str | None  # the ledger's head hash, when it has events
     voids: list[tuple[Entry, Entry]]  # (a record in effect by the date, the void that took it back)
     amendments: list[Entry]  # amendments of the plan in effect by the date
+    unamended: list[str]  # measures the plan file states otherwise than the ledger holds
 
 
 def build(
@@ -157,6 +158,7 @@ def build(
             for row in filter(index.counts, core.audit_log(index))
             if index.action[row] == AMEND and index.date[row] <= as_of.toordinal()
         ],
+        [d.mid for d in core.drift(plan, index)],
     )
 
 
@@ -325,7 +327,7 @@ def rows(report: Report) -> list[Row]:
                 "、".join(m.lead),
                 "、".join(m.responsible),
                 item.owner or "",
-                m.deadline,
+                item.deadline,
                 item.due,
                 state_text(item),
                 progress_text(d),
@@ -440,10 +442,10 @@ def _describe(detail: Detail, q: Quote) -> str:
 
 def _due_text(item: Item, q: Quote) -> str:
     if item.due is None:
-        return q(item.measure.deadline)
+        return q(item.deadline)
     extended = f",原定 {item.original_due},已延期 {item.extensions} 次" if item.extensions else ""
     extended += "(逾期后延期)" if item.late_extension else ""
-    return f"{q(item.measure.deadline)},{item.due} 到期{extended}"
+    return f"{q(item.deadline)},{item.due} 到期{extended}"
 
 
 def blocks(report: Report, q: Quote) -> list[Block]:
@@ -464,6 +466,17 @@ def blocks(report: Report, q: Quote) -> list[Block]:
                 if report.head
                 else "账本尚无记录。"
             )
+        ),
+        *(
+            [
+                Paragraph(
+                    f"注意:计划文件中有 {len(report.unamended)} 项措施"
+                    f"({'、'.join(map(q, report.unamended))})与账本记录的方案不同,尚未用 rectify amend "
+                    "记录;本报告的整改时限和到期日按账本记录的方案计算。"
+                )
+            ]
+            if report.unamended
+            else []
         ),
         Heading(2, "一、总体情况"),
         Bullets(
@@ -532,7 +545,7 @@ def blocks(report: Report, q: Quote) -> list[Block]:
                 [
                     [
                         q(d.item.measure.id),
-                        q(d.item.measure.deadline),
+                        q(d.item.deadline),
                         str(d.item.due),
                         str(d.item.days_overdue),
                         names(tuple(map(q, d.item.measure.lead))),

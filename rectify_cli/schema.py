@@ -44,7 +44,7 @@ def item(item: Item) -> dict[str, Any]:
         "text": m.text,
         "lead": list(m.lead),
         "responsible": list(m.responsible),
-        "deadline": m.deadline,
+        "deadline": item.deadline,
         "due": _iso(item.due),
         "original_due": _iso(item.original_due),
         "original_deadline": item.original_deadline,

@@ -134,10 +134,33 @@ def changes(before: Definition | None, after: Definition | None) -> list[str]:
         if old == new:
             continue
         if name == "text":
-            said.append(f"{label}由“{clip(old, 40)}”改为“{clip(new, 40)}”")
+            was, now = _difference(old, new)
+            said.append(f"{label}由“{was}”改为“{now}”")
         else:
             said.append(f"{label} {_value(old)} → {_value(new)}")
     return said
+
+
+def _difference(old: str, new: str, context: int = 6, room: int = 40) -> tuple[str, str]:
+    """Return the part of OLD and of NEW that differs, each with a little of the text around
+    it and … where text is left out, so that two long texts differing at the end still
+    read differently."""
+    start = 0
+    while start < min(len(old), len(new)) and old[start] == new[start]:
+        start += 1
+    end = 0
+    while end < min(len(old), len(new)) - start and old[-1 - end] == new[-1 - end]:
+        end += 1
+    first = max(0, start - context)
+
+    def part(text: str) -> str:
+        last = len(text) - max(0, end - context)
+        middle = text[first:last]
+        if len(middle) > room:
+            middle = middle[: room - 1] + "…"
+        return ("…" if first else "") + middle + ("…" if last < len(text) else "")
+
+    return part(old), part(new)
 
 
 def _value(value: object) -> str:

@@ -328,6 +328,7 @@ class Workspace:
         book, entries, chain = read_whole(self.files.existing_ledger())
         _raise(list(chain.problems))
         _raise(unknown_measures(self.plan, book))
+        self._warn_drift(book)
         return book, entries, chain
 
     def report(self, as_of: date, step: Step) -> tuple[Report, list[Entry]]:

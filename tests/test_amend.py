@@ -281,3 +281,51 @@ def test_the_plan_cache_keeps_each_measures_digest(plan: Path, tmp_path: Path) -
     assert [fresh.digest(m) for m in fresh.measures] == [
         fresh.definition(m).digest for m in fresh.measures
     ]
+
+
+def test_a_change_at_the_end_of_a_long_text_is_shown(
+    run: Callable[..., Result], plan: Path, isolated: Path
+) -> None:
+    long = "措施三" + "并加强监督检查" * 10 + "。"
+    edit(plan, "text: 措施三。", f"text: {long}")
+    ok(run("close", "2.1", "--evidence", "纪要", "--date", "2023-11-01"))
+    edit(plan, f"text: {long}", f"text: {long[:-1]}并组织考试。")
+    said = run("check").stderr
+    assert "措施内容由“…加强监督检查。”改为“…加强监督检查并组织考试。”" in said
+
+
+def test_documents_warn_and_say_the_plan_differs(
+    run: Callable[..., Result], plan: Path, isolated: Path, tmp_path: Path
+) -> None:
+    ok(run("close", "1.1", "--evidence", "通报", "--date", "2023-09-28"))
+    edit(plan, "deadline: 9月底", "deadline: 10月底")
+    made = ok(run("report"))
+    assert "1 项措施与账本记录的方案不同(1.1)" in made.stderr
+    assert "注意:计划文件中有 1 项措施(1.1)与账本记录的方案不同" in made.stdout
+    exported = ok(run("export", "--format", "json"))
+    assert "1 项措施与账本记录的方案不同(1.1)" in exported.stderr
+
+
+def test_the_deadline_shown_is_the_one_in_force(
+    run: Callable[..., Result], plan: Path, isolated: Path
+) -> None:
+    ok(run("close", "1.1", "--evidence", "通报", "--date", "2023-09-28"))
+    edit(plan, "deadline: 9月底", "deadline: 10月底")
+    shown = item(run, "1.1")
+    assert (shown["deadline"], shown["due"]) == ("9月底", "2023-09-30")  # not yet amended
+    assert "整改时限:9月底(到期日:2023-09-30)" in run("show", "1.1").stdout
+    ok(run("amend", "--reason", "调整"))
+    shown = item(run, "1.1")
+    assert (shown["deadline"], shown["due"]) == ("10月底", "2023-10-31")
+    assert item(run, "1.1", "--as-of", "2023-10-01")["deadline"] == "9月底"  # before it
+
+
+def test_a_deadline_brought_forward_is_no_extension(
+    run: Callable[..., Result], plan: Path, isolated: Path, at: Callable[[str], None]
+) -> None:
+    at("2023-10-20T09:00:00+08:00")
+    ok(run("progress", "2.1", "--note", "起草中"))
+    edit(plan, "deadline: 2023-11-15", "deadline: 10月底")
+    ok(run("amend", "--reason", "提前完成"))
+    shown = item(run, "2.1")
+    assert (shown["due"], shown["extensions"], shown["late_extension"]) == ("2023-10-31", 0, False)
