@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 WITH_EVIDENCE = (*CHANGING, "evidence", "evidence_files")
 Reason = Annotated[str, option("--reason", "原因", "原因,如 复查发现问题反弹、系统升级延后")]
+VoidReason = Annotated[str, option("--reason", "原因", "撤销的原因,如 误将 3.2 销号,应为 3.3")]
+AmendReason = Annotated[str, option("--reason", "原因", "修订的原因和依据,如 局党组会议决定")]
 Owner = Annotated[str, option("--owner", "姓名", "责任人姓名")]
 CloseNote = Annotated[str, option("--note", "说明", "销号说明:做了什么、验收情况")]
 ProgressNote = Annotated[str, option("--note", "说明", "进度和现阶段成效")]
@@ -141,7 +143,7 @@ def void(
         str,
         typer.Argument(metavar="记录", help="要撤销的记录:log 显示的行号,或至少 8 位的哈希前缀"),
     ],
-    reason: Reason,
+    reason: VoidReason,
     *,
     given: Given,
 ) -> None:
@@ -158,7 +160,7 @@ def void(
 @app.command()
 @takes(*CHANGING)
 def amend(
-    reason: Reason,
+    reason: AmendReason,
     approved_by: Annotated[
         str | None, option("--approved-by", "姓名", "批准修订方案的领导或会议")
     ] = None,
