@@ -152,8 +152,8 @@ def _item(
                 continue  # the plan removed the measure
             to = date.fromordinal(m.defined_due[row]) if m.defined_due[row] else None
             word = m.name(m.term[row]) or word
-            if to == due or (to is not None and due is not None and to < due):
-                due = to  # brought forward: not an extension
+            if due is None or to == due or (to is not None and to < due):
+                due = to  # a deadline set or brought forward: not an extension
                 continue
         if due is not None and _day_recorded(plan, m.moment[row]) > due:
             late_extension = True
@@ -507,6 +507,12 @@ def _shown_truthfully(request: Request, change: Change) -> None:
     _truthful("说明", change.note, lines=True)
     for proof in change.evidence:
         _truthful("佐证材料", proof.text or proof.path)
+    for label, text in (
+        ("说明或原因", change.note),
+        *(("佐证材料", p.text) for p in change.evidence),
+    ):
+        if text and text.strip() and all(char.isspace() or _blank(char) for char in text):
+            raise Refused(f"{label}只有看不见的字符,等于没有写;请写明内容。未做任何改动")
 
 
 def _in_time(plan: Plan, index: Index, request: Request, change: Change) -> None:

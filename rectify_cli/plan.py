@@ -137,12 +137,19 @@ class Definition(Model):
     deadline: StrictStr
     due: date | None = None
     review_every: ReviewEvery | None = None
+    timezone: StrictStr | None = None  # the plan's: it decides the day a record was entered
 
     @property
     def digest(self) -> int:
         """Return what tells this definition from any other (see `definition_digest`)."""
         return definition_digest(
-            self.text, self.lead, self.responsible, self.deadline, self.due, self.review_every
+            self.text,
+            self.lead,
+            self.responsible,
+            self.deadline,
+            self.due,
+            self.review_every,
+            self.timezone,
         )
 
 
@@ -153,6 +160,7 @@ DEFINITION_LABELS = {
     "deadline": "整改时限",
     "due": "到期日",
     "review_every": "复查周期",
+    "timezone": "方案时区",
 }
 
 
@@ -163,13 +171,22 @@ def definition_digest(
     deadline: str,
     due: date | None,
     review_every: str | None,
+    timezone: str | None,
 ) -> int:
     """Return the first 60 bits of the SHA-256 of a measure's definition in canonical JSON
     (never 0 or 1, which the index keeps for "none" and "removed")."""
     import hashlib
     import json
 
-    fields = [text, list(lead), list(responsible), deadline, due and due.isoformat(), review_every]
+    fields = [
+        text,
+        list(lead),
+        list(responsible),
+        deadline,
+        due and due.isoformat(),
+        review_every,
+        timezone,
+    ]
     canonical = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
     return max(2, int(hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:15], 16))
 
@@ -232,6 +249,7 @@ class Plan(Model):
             deadline=measure.deadline,
             due=self.due(measure),
             review_every=measure.review_every,
+            timezone=self.plan.timezone,
         )
 
     def digest(self, measure: Measure) -> int:
@@ -240,7 +258,13 @@ class Plan(Model):
         if found is None:
             m = measure
             found = self._digests[m.id] = definition_digest(
-                m.text, m.lead, m.responsible, m.deadline, self.due(m), m.review_every
+                m.text,
+                m.lead,
+                m.responsible,
+                m.deadline,
+                self.due(m),
+                m.review_every,
+                self.plan.timezone,
             )
         return found
 

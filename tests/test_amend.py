@@ -57,6 +57,7 @@ def test_a_measure_first_recorded_holds_the_plan(
         "deadline": "9月底",
         "due": "2023-09-30",
         "review_every": None,
+        "timezone": "Asia/Shanghai",
     }
     assert second["measure"] is None  # held once, by the first record
 
@@ -329,3 +330,22 @@ def test_a_deadline_brought_forward_is_no_extension(
     ok(run("amend", "--reason", "提前完成"))
     shown = item(run, "2.1")
     assert (shown["due"], shown["extensions"], shown["late_extension"]) == ("2023-10-31", 0, False)
+
+
+def test_moving_the_plan_timezone_is_a_change(
+    run: Callable[..., Result], plan: Path, isolated: Path
+) -> None:
+    """The timezone decides the day a sign-off was entered, so whether it was on time."""
+    ok(run("close", "1.1", "--evidence", "通报", "--date", "2023-09-28"))
+    edit(plan, "timezone: Asia/Shanghai", "timezone: Etc/GMT+12")
+    checked = run("check")
+    assert checked.exit_code == 2 and "方案时区 Asia/Shanghai → Etc/GMT+12" in checked.stderr
+
+
+def test_text_that_shows_nothing_is_no_evidence(run: Callable[..., Result], isolated: Path) -> None:
+    for blank in ("\u200b", "\u2800", "\u3164\u115f"):
+        result = run("close", "1.5", "--evidence", blank, "--date", "2023-09-28")
+        assert result.exit_code == 2 and "只有看不见的字符" in result.stderr
+        noted = run("progress", "1.5", "--note", blank, "--date", "2023-09-28")
+        assert noted.exit_code == 2 and "只有看不见的字符" in noted.stderr
+    assert not isolated.exists()

@@ -86,7 +86,9 @@ class RectifyGroup(TyperGroup):
             args = args if decoded == given else decoded  # None keeps Windows' wildcard expansion
             code = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
         except RectifyError as exc:
-            for line in exc.lines():
+            from ..text import on_screen
+
+            for line in map(on_screen, exc.lines()):  # what it quotes from files stays text
                 typer.echo(line if isinstance(exc, DataInvalid) else f"错误:{line}", err=True)
             sys.exit(exc.exit_code)
         except click_errors.ClickException as exc:  # usage errors: Click says them in English

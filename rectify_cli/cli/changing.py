@@ -185,4 +185,5 @@ def amend(
         first = entries[0].event
         typer.echo(f"已记录方案修订(生效日期 {first.date},登记人 {first.by}):")
         for e in entries:
-            typer.echo(f"  措施 {e.event.id}:{';'.join(changes(e.event.before, e.event.measure))}")
+            said = ";".join(changes(e.event.before, e.event.measure))
+            typer.echo(f"  措施 {e.event.id}:{on_screen(said)}")

@@ -108,7 +108,9 @@ class Given:
 
 def _warn(message: str) -> None:
     """Say on stderr, not in the output a script or cron mail reads, what makes it doubtful."""
-    typer.echo(f"警告:{message}", err=True)
+    from ..text import on_screen
+
+    typer.echo(f"警告:{on_screen(message)}", err=True)
 
 
 def takes(*names: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
