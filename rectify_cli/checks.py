@@ -152,6 +152,50 @@ def void_mismatches(loaded: Loaded) -> list[Diagnostic]:
     return found
 
 
+def definitions_out_of_line(loaded: Loaded) -> list[Diagnostic]:
+    """Find a measure's plan recorded twice, differently, other than by an amendment, and
+    amendments whose "before" is not what the ledger held (merged copies, hand-made lines)."""
+    from .core import conflicting_pins
+    from .index import AMEND, REMOVED
+
+    index, path = loaded.ledger.index, loaded.ledger.path
+    found = [
+        Diagnostic(
+            path,
+            index.line[other],
+            1,
+            f"措施 {index.names[index.id[other]]} 的方案已在第 {index.line[first]} 行记下,此行记下的"
+            "不同;只有 rectify amend 能改动记下的方案(两份账本合并或手写的行可能造成)",
+        )
+        for first, other in conflicting_pins(index)
+    ]
+    held: dict[int, int] = {}
+    for row in sorted(
+        (r for r in range(len(index)) if index.defined[r]),
+        key=lambda r: (index.moment[r], index.line[r]),
+    ):
+        code = index.id[row]
+        if index.action[row] != AMEND:
+            held.setdefault(code, index.defined[row])
+            continue
+        if row in index.voided:
+            continue
+        before = loaded.entries[row].event.before
+        was = held.get(code)
+        fits = before.digest == was if before is not None else was in (None, REMOVED)
+        if not fits:
+            found.append(
+                Diagnostic(
+                    path,
+                    index.line[row],
+                    1,
+                    f"这条修订写的修订前内容,与账本此前记下的措施 {index.names[code]} 不符",
+                )
+            )
+        held[code] = index.defined[row]
+    return sorted(found, key=lambda d: d.line)
+
+
 Check = Callable[[Loaded], list[Diagnostic]]
 CHECKS: tuple[Check, ...] = (
     unknown_ids,
@@ -161,6 +205,7 @@ CHECKS: tuple[Check, ...] = (
     impossible_dates,
     plan_drift,
     void_mismatches,
+    definitions_out_of_line,
 )
 
 

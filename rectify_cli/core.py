@@ -623,6 +623,23 @@ def drift(plan: Plan, index: Index) -> list[Drift]:
     return sorted(found, key=lambda d: _id_order(d.mid))
 
 
+def conflicting_pins(index: Index) -> list[tuple[int, int]]:
+    """Return each pair of rows (first, other) where a measure's plan was recorded twice,
+    differently, by records that are not amendments: two copies of a ledger kept against
+    different plans and merged, or a hand-made line. Only an amendment changes a plan."""
+    first: dict[int, int] = {}
+    pairs = []
+    for row in range(len(index)):
+        if not index.defined[row] or index.action[row] == AMEND:
+            continue
+        code = index.id[row]
+        if code not in first:
+            first[code] = row
+        elif index.defined[row] != index.defined[first[code]]:
+            pairs.append((first[code], row))
+    return pairs
+
+
 def unpinned(plan: Plan, index: Index) -> list[Measure]:
     """Return the measures with records but no definition in the ledger: records made
     before rectify recorded the plan."""

@@ -185,6 +185,11 @@ class Workspace:
             )
         i = book.index
         self._warn_drift(book)
+        for first, other in core.conflicting_pins(i):
+            self.warn(
+                f"措施 {i.names[i.id[other]]} 的方案在第 {i.line[first]} 行和第 {i.line[other]} 行记得不同"
+                "(两份账本合并或手写),以下到期日不可信;请运行 rectify check 查看"
+            )
         for earlier, later in core.double_sign_offs(i):
             self.warn(
                 f"措施 {i.names[i.id[later]]} 在第 {i.line[earlier]} 行和第 {i.line[later]} 行"

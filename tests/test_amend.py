@@ -349,3 +349,55 @@ def test_text_that_shows_nothing_is_no_evidence(run: Callable[..., Result], isol
         noted = run("progress", "1.5", "--note", blank, "--date", "2023-09-28")
         assert noted.exit_code == 2 and "只有看不见的字符" in noted.stderr
     assert not isolated.exists()
+
+
+def _forge(isolated: Path, update: Callable[[dict[str, Any]], None]) -> None:
+    """Append a hand-made line, chained and hashed as rectify would, after the ledger's tip."""
+    import json
+
+    from rectify_cli.events import Event
+    from rectify_cli.ledger import encode
+
+    lines = isolated.read_text(encoding="utf-8").splitlines(keepends=True)
+    last = json.loads(lines[-1])
+    content = {k: v for k, v in last.items() if k not in ("prev", "hash")}
+    content["recorded"] = "2023-10-30T09:00:00+08:00"
+    update(content)
+    line, _ = encode(Event.model_validate(content), (last["hash"],))
+    isolated.write_text("".join(lines) + line, encoding="utf-8")
+
+
+def test_a_second_different_plan_of_a_measure_is_named(
+    run: Callable[..., Result], plan: Path, isolated: Path, at: Callable[[str], None]
+) -> None:
+    """What merging a copy kept against another plan, or a forged line, would leave."""
+    at("2023-10-20T09:00:00+08:00")
+    ok(run("progress", "1.1", "--note", "起草中"))
+
+    def later_deadline(content: dict[str, Any]) -> None:
+        content.update(action="review", note="复查", date="2023-10-30")
+        content["measure"] = content["measure"] | {"deadline": "12月底", "due": "2023-12-31"}
+
+    at("2023-11-01T09:00:00+08:00")
+    _forge(isolated, later_deadline)
+    checked = run("check")
+    assert checked.exit_code == 2
+    assert f"{isolated}:4:1: 措施 1.1 的方案已在第 3 行记下,此行记下的不同" in checked.stderr
+    assert "方案在第 3 行和第 4 行记得不同" in ok(run("status")).stderr
+
+
+def test_an_amendment_must_start_from_what_the_ledger_held(
+    run: Callable[..., Result], plan: Path, isolated: Path, at: Callable[[str], None]
+) -> None:
+    at("2023-10-20T09:00:00+08:00")
+    ok(run("progress", "1.1", "--note", "起草中"))
+
+    def hidden_change(content: dict[str, Any]) -> None:
+        moved = content["measure"] | {"deadline": "12月底", "due": "2023-12-31"}
+        content.update(action="amend", note="调整", measure=moved, before=moved, date="2023-10-30")
+
+    at("2023-11-01T09:00:00+08:00")
+    _forge(isolated, hidden_change)
+    checked = run("check")
+    assert checked.exit_code == 2
+    assert f"{isolated}:4:1: 这条修订写的修订前内容,与账本此前记下的措施 1.1 不符" in checked.stderr
