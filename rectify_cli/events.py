@@ -84,6 +84,24 @@ class Event(Model):
     prev: tuple[str, ...] = ()
     hash: str | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _utf8(cls, data: object) -> object:
+        """Refuse text that is not Unicode a file can hold: a lone surrogate (\\ud800)."""
+        stack = [data]
+        while stack:
+            value = stack.pop()
+            if isinstance(value, str):
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise ValueError("含有孤立的代理字符(不是有效的 Unicode 文字)") from None
+            elif isinstance(value, dict):
+                stack += value.values()
+            elif isinstance(value, (list, tuple)):
+                stack += value
+        return data
+
     @model_validator(mode="after")
     def _plausible_times(self) -> Event:
         for when in (self.recorded.date(), self.date, self.to, self.eta):

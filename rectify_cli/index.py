@@ -327,6 +327,8 @@ def unsealed(data: bytes) -> tuple[dict[str, Any], bytes] | None:
     """Return the header and body of a cache file, or None if it is not whole as written."""
     split = data.index(b"\n")
     header, body = json.loads(data[:split]), data[split + 1 :]
+    if not isinstance(header, dict):
+        return None
     check = header.pop("check", None)
     expected = hashlib.sha256(json.dumps(header, sort_keys=True).encode() + body).hexdigest()
     return (header, body) if check == expected else None
@@ -337,7 +339,7 @@ def load_index(
 ) -> tuple[Index, dict[str, Any]] | None:
     """Return the cached index of ledger PATH if it was made from it in state IDENT."""
     try:
-        opened = unsealed(_cache_file(folder, "ledger", path).read_bytes())
+        opened = unsealed(_read_cache(_cache_file(folder, "ledger", path)))
         if opened is None:
             return None  # the cache file itself was damaged or edited
         header, body = opened
@@ -360,8 +362,17 @@ def load_index(
         index.pinned = {code: row for code, row in header["pinned"]}
         index.definition = {code: row for code, row in header["definition"]}
         return index, dict(header["extra"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
+
+
+def _read_cache(path: Path) -> bytes:
+    """Return the bytes of a cache file; anything but a regular file (a FIFO) is no cache."""
+    import stat
+
+    if not stat.S_ISREG(path.stat().st_mode):
+        raise OSError(f"{path} 不是普通文件")
+    return path.read_bytes()
 
 
 def _arrays(index: Index) -> list[array[int]]:
@@ -378,9 +389,9 @@ def save_text(
 def load_text(folder: Path, kind: str, path: Path, ident: Identity, version: str) -> str | None:
     """Return the TEXT cached for the file PATH if it was made from it in state IDENT."""
     try:
-        opened = unsealed(_cache_file(folder, kind, path).read_bytes())
+        opened = unsealed(_read_cache(_cache_file(folder, kind, path)))
         if opened is None or opened[0] != _header(path, ident, version):
             return None
         return opened[1].decode("utf-8")
-    except (OSError, ValueError):
+    except (OSError, ValueError, AttributeError):
         return None

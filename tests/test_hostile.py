@@ -520,3 +520,40 @@ def test_a_timezone_the_machine_cannot_state_falls_back(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["total"] == 21
+
+
+def test_a_lone_surrogate_in_a_ledger_line_is_named(
+    run: Callable[..., Result], isolated: Path
+) -> None:
+    isolated.write_text(GOOD_EVENT.replace('"进展"', '"a\\ud800b"') + "\n", encoding="utf-8")
+    for command in ("status", "check", "verify", "log"):
+        result = run(command)
+        assert result.exit_code == 2, result.stderr
+        assert f"{isolated}:1:" in result.stderr and "孤立的代理字符" in result.stderr
+        assert "内部错误" not in result.stderr
+
+
+@pytest.mark.parametrize("first_line", [b'"x"', b"5", b"[1, 2]", b"null"])
+def test_a_cache_file_of_another_shape_is_no_cache(
+    run: Callable[..., Result], isolated: Path, first_line: bytes
+) -> None:
+    from rectify_cli.workspace import cache_folder
+
+    assert run("close", "1.5", "--evidence", "纪要", "--date", "2023-09-28").exit_code == 0
+    caches = list(cache_folder().glob("*.cache"))
+    assert caches
+    for cache in caches:
+        cache.write_bytes(first_line + b"\n")
+    result = run("status", "--json")
+    assert result.exit_code == 0 and result.json()["closed"] == 1
+
+
+def test_a_fifo_in_place_of_a_cache_is_no_cache(run: Callable[..., Result], isolated: Path) -> None:
+    from rectify_cli.workspace import cache_folder
+
+    assert run("close", "1.5", "--evidence", "纪要", "--date", "2023-09-28").exit_code == 0
+    for cache in cache_folder().glob("*.cache"):
+        cache.unlink()
+        os.mkfifo(cache)
+    result = run("status", "--json")
+    assert result.exit_code == 0 and result.json()["closed"] == 1
