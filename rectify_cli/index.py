@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 from array import array
 from collections.abc import Callable
@@ -314,24 +315,66 @@ def save_index(
         "extra": extra,
     }
     body = b"".join(column.tobytes() for column in _arrays(index))
-    _save(_cache_file(folder, "ledger", path), sealed(header, body))
+    key = _key(folder)
+    if key is not None:
+        _save(_cache_file(folder, "ledger", path), sealed(header, body, key))
 
 
-def sealed(header: dict[str, Any], body: bytes) -> bytes:
-    """Return a cache file: its header, with a checksum of the header and the body, and the body."""
-    check = hashlib.sha256(json.dumps(header, sort_keys=True).encode() + body).hexdigest()
+def _key(folder: Path) -> bytes | None:
+    """Return this user's secret that seals the cache files of FOLDER, made on first use and
+    readable by the user alone; None if it cannot be had (then nothing is cached).
+
+    A checksum anyone can compute would not stop a hand-edited cache that was resealed;
+    an HMAC under a key the editor does not have does.
+    """
+    import secrets
+
+    path = folder / "key"
+    try:
+        return _read_cache(path)[:32] or None
+    except OSError:
+        pass
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+    except OSError:
+        return None
+    try:
+        made = secrets.token_bytes(32)
+        os.write(fd, made)
+        return made
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _seal(key: bytes, header: dict[str, Any], body: bytes) -> str:
+    import hmac
+
+    data = json.dumps(header, sort_keys=True).encode() + body
+    return hmac.new(key, data, hashlib.sha256).hexdigest()
+
+
+def sealed(header: dict[str, Any], body: bytes, key: bytes) -> bytes:
+    """Return a cache file: its header, with an HMAC under KEY of the header and the body,
+    and the body."""
+    check = _seal(key, header, body)
     return json.dumps(header | {"check": check}, ensure_ascii=False).encode("utf-8") + b"\n" + body
 
 
-def unsealed(data: bytes) -> tuple[dict[str, Any], bytes] | None:
-    """Return the header and body of a cache file, or None if it is not whole as written."""
+def unsealed(data: bytes, key: bytes) -> tuple[dict[str, Any], bytes] | None:
+    """Return the header and body of a cache file, or None if it is not as this user's
+    rectify sealed it."""
+    import hmac
+
     split = data.index(b"\n")
     header, body = json.loads(data[:split]), data[split + 1 :]
     if not isinstance(header, dict):
         return None
     check = header.pop("check", None)
-    expected = hashlib.sha256(json.dumps(header, sort_keys=True).encode() + body).hexdigest()
-    return (header, body) if check == expected else None
+    fine = isinstance(check, str) and hmac.compare_digest(check, _seal(key, header, body))
+    return (header, body) if fine else None
 
 
 def load_index(
@@ -339,7 +382,10 @@ def load_index(
 ) -> tuple[Index, dict[str, Any]] | None:
     """Return the cached index of ledger PATH if it was made from it in state IDENT."""
     try:
-        opened = unsealed(_read_cache(_cache_file(folder, "ledger", path)))
+        key = _key(folder)
+        if key is None:
+            return None
+        opened = unsealed(_read_cache(_cache_file(folder, "ledger", path)), key)
         if opened is None:
             return None  # the cache file itself was damaged or edited
         header, body = opened
@@ -383,13 +429,19 @@ def save_text(
     folder: Path, kind: str, path: Path, ident: Identity, version: str, text: str
 ) -> None:
     """Cache TEXT derived from the file PATH in state IDENT."""
-    _save(_cache_file(folder, kind, path), sealed(_header(path, ident, version), text.encode()))
+    key = _key(folder)
+    if key is not None:
+        header = _header(path, ident, version)
+        _save(_cache_file(folder, kind, path), sealed(header, text.encode(), key))
 
 
 def load_text(folder: Path, kind: str, path: Path, ident: Identity, version: str) -> str | None:
     """Return the TEXT cached for the file PATH if it was made from it in state IDENT."""
     try:
-        opened = unsealed(_read_cache(_cache_file(folder, kind, path)))
+        key = _key(folder)
+        if key is None:
+            return None
+        opened = unsealed(_read_cache(_cache_file(folder, kind, path)), key)
         if opened is None or opened[0] != _header(path, ident, version):
             return None
         return opened[1].decode("utf-8")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
@@ -113,24 +112,20 @@ def states(plan_items: list[core.Item]) -> dict[str, str]:
     return {i.measure.id: i.state for i in plan_items}
 
 
-def misnamed(cache: Path, damage: Callable[[bytes], bytes], reseal: bool = True) -> None:
+def misnamed(cache: Path, damage: Callable[[bytes], bytes], key: bytes | None = None) -> None:
     """Rename measure 1.1 to 1.2 in the cached index, then DAMAGE the cache file's bytes.
 
-    RESEAL writes the checksum anew, as rectify would for a cache it made; without it the
-    file is a hand-edited cache. The ledger's content key stays, so only the cache's own
-    checks can tell.
+    The file is sealed again with KEY: by default this user's own, as rectify would seal a
+    cache it made; another key is a hand-edited cache resealed by someone without it. The
+    ledger's content key stays, so only the cache's own checks can tell.
     """
-    (file,) = cache.iterdir()
-    opened = unsealed(file.read_bytes())
+    (file,) = [f for f in cache.iterdir() if f.name != "key"]
+    own = (cache / "key").read_bytes()
+    opened = unsealed(file.read_bytes(), own)
     assert opened is not None
     header, body = opened
     header["names"] = ["1.2" if n == "1.1" else n for n in header["names"]]
-    if reseal:
-        data = sealed(header, body)
-    else:
-        check = json.loads(file.read_bytes().partition(b"\n")[0])["check"]
-        data = json.dumps(header | {"check": check}, ensure_ascii=False).encode() + b"\n" + body
-    file.write_bytes(damage(data))
+    file.write_bytes(damage(sealed(header, body, key or own)))
 
 
 @pytest.mark.parametrize(
@@ -161,15 +156,16 @@ def test_a_corrupt_cache_is_ignored(tmp_path: Path, damage: Callable[[bytes], by
 
 
 def test_a_hand_edited_cache_is_ignored(tmp_path: Path) -> None:
-    """Its header says something else than the checksum it carries: never believed."""
+    """Resealed by someone without this user's key: never believed."""
     plan = load_plan(write(tmp_path / "plan.yaml", SMALL_PLAN))
     path = tmp_path / "ledger.yaml"
     path.write_text(HEADER + one_sign_off(), encoding="utf-8")
     day, cache = date(2023, 10, 2), tmp_path / "cache"
     truth = states(core.replay(plan, read_ledger(path).index, day))
     read_ledger(path, cache)
-    misnamed(cache, lambda data: data, reseal=False)
+    misnamed(cache, lambda data: data, key=b"not this user's key")
     assert states(core.replay(plan, read_ledger(path, cache).index, day)) == truth
+    assert oct((cache / "key").stat().st_mode & 0o777) == "0o600"
 
 
 def test_a_same_size_edit_with_the_time_put_back_is_seen(tmp_path: Path) -> None:
