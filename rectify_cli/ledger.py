@@ -734,6 +734,18 @@ def verify(
     )
 
 
+def _ancestors(by_hash: dict[str, Event], start: str) -> set[str]:
+    """Return START and every record it names as prev, directly or not."""
+    seen, stack = set(), [start]
+    while stack:
+        node = stack.pop()
+        if node in seen or node not in by_hash:
+            continue
+        seen.add(node)
+        stack += by_hash[node].prev
+    return seen
+
+
 def head_of(tips: tuple[str, ...]) -> str:
     """Return the head hash: the one tip, or the SHA-256 of the sorted tips joined by commas."""
     if len(tips) <= 1:
@@ -755,6 +767,17 @@ def extends(path: Path, head: str) -> tuple[bool, str]:
     chain = verify(path, raw, parsed)
     if chain.problems:
         return False, f"哈希链不完整({len(chain.problems)} 处问题,见 rectify verify):账本被改写过"
+    by_hash = {event.hash: event for _, _, event in parsed if event.hash}
+    if head in by_hash:  # a one-tip head is a record: is it an ancestor of every tip now?
+        ends = [h for h in by_hash if h not in {p for e in by_hash.values() for p in e.prev}]
+        under = _ancestors(by_hash, head)
+        if all(head in _ancestors(by_hash, end) for end in ends):
+            added = len(parsed) - len(under)
+            return True, f"账本仍包含头哈希 {head[:12]}… 时的全部记录,此后只追加了 {added} 条记录"
+        return False, (
+            "头哈希所指的记录仍在账本中,但账本另有不以它为前序的分支末端(合并后尚未连起来,"
+            "或有记录被插在旁边);下一条记录会把末端连起来,请用 rectify verify 查看旁支"
+        )
     tips: dict[str, None] = {}
     found, at = head == "", 0
     for n, (_, _, event) in enumerate(parsed, start=1):

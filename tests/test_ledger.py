@@ -574,3 +574,32 @@ def test_check_names_voids_that_void_nothing(run: Callable[..., Result], isolate
     assert f"{isolated}:4:1: 撤销记录所指的记录(ref)不在账本中" in said
     assert f"{isolated}:5:1: 撤销记录写的是措施 2.1,所撤销的第 3 行却是措施 1.1 的记录" in said
     assert f"{isolated}:6:1: 第 3 行的记录已由第 5 行撤销,这条重复的撤销不起作用" in said
+
+
+def test_verify_head_after_a_union_merge_in_either_order(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    """A head quoted from one copy is kept once the merge is joined, whichever lines come first."""
+    base = tmp_path / "base.yaml"
+    assert run("init", str(tmp_path / "w")).exit_code == 0
+    base.write_bytes((tmp_path / "w" / "ledger.yaml").read_bytes())
+    assert (
+        run(
+            "close", "1.5", "--evidence", "纪要", "--date", "2023-09-28", "--ledger", str(base)
+        ).exit_code
+        == 0
+    )
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    for copy in (a, b):
+        copy.write_bytes(base.read_bytes())
+    assert run("close", "5.1", "--evidence", "清单", "--ledger", str(a)).exit_code == 0
+    assert run("progress", "4.1", "--note", "建档", "--ledger", str(b)).exit_code == 0
+    quoted = run("verify", "--json", "--ledger", str(a)).json()["head"]
+    common = len(base.read_bytes())
+    merged = tmp_path / "merged.yaml"
+    merged.write_bytes(base.read_bytes() + b.read_bytes()[common:] + a.read_bytes()[common:])
+    apart = run("verify", "--head", quoted, "--ledger", str(merged))
+    assert apart.exit_code == 2 and "另有不以它为前序的分支末端" in apart.stderr
+    assert run("review", "1.2", "--note", "复查", "--ledger", str(merged)).exit_code == 0
+    joined = run("verify", "--head", quoted, "--ledger", str(merged))
+    assert joined.exit_code == 0 and "此后只追加了 2 条记录" in joined.stdout
