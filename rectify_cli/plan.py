@@ -141,16 +141,18 @@ class Definition(Model):
 
     @property
     def digest(self) -> int:
-        """Return what tells this definition from any other (see `definition_digest`)."""
-        return definition_digest(
-            self.text,
-            self.lead,
-            self.responsible,
-            self.deadline,
-            self.due,
-            self.review_every,
-            self.timezone,
+        """Return the first 60 bits of the SHA-256 of this definition in canonical JSON
+        (never 0 or 1, which the index keeps for "none" and "removed")."""
+        import hashlib
+        import json
+
+        fields = [getattr(self, name) for name in DEFINITION_LABELS]
+        canonical = json.dumps(
+            [f.isoformat() if isinstance(f, date) else f for f in fields],
+            ensure_ascii=False,
+            separators=(",", ":"),
         )
+        return max(2, int(hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:15], 16))
 
 
 DEFINITION_LABELS = {
@@ -162,33 +164,6 @@ DEFINITION_LABELS = {
     "review_every": "复查周期",
     "timezone": "方案时区",
 }
-
-
-def definition_digest(
-    text: str,
-    lead: tuple[str, ...],
-    responsible: tuple[str, ...],
-    deadline: str,
-    due: date | None,
-    review_every: str | None,
-    timezone: str | None,
-) -> int:
-    """Return the first 60 bits of the SHA-256 of a measure's definition in canonical JSON
-    (never 0 or 1, which the index keeps for "none" and "removed")."""
-    import hashlib
-    import json
-
-    fields = [
-        text,
-        list(lead),
-        list(responsible),
-        deadline,
-        due and due.isoformat(),
-        review_every,
-        timezone,
-    ]
-    canonical = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
-    return max(2, int(hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:15], 16))
 
 
 class Problem(Model):
@@ -240,32 +215,25 @@ class Plan(Model):
         """Return the date MEASURE is due, or None for an ongoing measure."""
         return resolve_deadline(measure.deadline, self.plan.date)
 
-    def definition(self, measure: Measure) -> Definition:
-        """Return MEASURE as the ledger records the plan it was kept against."""
-        return Definition(
-            text=measure.text,
-            lead=measure.lead,
-            responsible=measure.responsible,
-            deadline=measure.deadline,
-            due=self.due(measure),
-            review_every=measure.review_every,
-            timezone=self.plan.timezone,
-        )
+    def definition(self, measure: Measure, *, checked: bool = True) -> Definition:
+        """Return MEASURE as the ledger records the plan it was kept against (unCHECKED:
+        built without validation, for its digest only)."""
+        fields: dict[str, Any] = {
+            "text": measure.text,
+            "lead": measure.lead,
+            "responsible": measure.responsible,
+            "deadline": measure.deadline,
+            "due": self.due(measure),
+            "review_every": measure.review_every,
+            "timezone": self.plan.timezone,
+        }
+        return Definition(**fields) if checked else Definition.model_construct(**fields)
 
     def digest(self, measure: Measure) -> int:
-        """Return the digest of MEASURE's definition, as `Definition.digest` would."""
+        """Return the digest of MEASURE's definition, kept once worked out."""
         found = self._digests.get(measure.id)
         if found is None:
-            m = measure
-            found = self._digests[m.id] = definition_digest(
-                m.text,
-                m.lead,
-                m.responsible,
-                m.deadline,
-                self.due(m),
-                m.review_every,
-                self.plan.timezone,
-            )
+            found = self._digests[measure.id] = self.definition(measure, checked=False).digest
         return found
 
     @property

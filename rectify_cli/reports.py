@@ -587,29 +587,26 @@ def blocks(report: Report, q: Quote) -> list[Block]:
         if pending
         else Paragraph("全部措施均已销号;长期措施按周期复查,巩固整改成效。")
     )
-    out.append(Heading(2, "附:方案的修订"))
-    out.append(
-        Bullets(
-            [
-                f"措施 {q(a.event.id)}:{q(describe(a.event))}。原因:{q(a.event.note)};"
-                f"{a.event.date} 由 {q(a.event.by)} 登记(第 {a.line} 行)。"
-                for a in report.amendments
-            ]
-        )
-        if report.amendments
-        else Paragraph("无。")
+    out += _appendix(
+        "附:方案的修订",
+        [
+            f"措施 {q(a.event.id)}:{q(describe(a.event))}。原因:{q(a.event.note)};"
+            f"{a.event.date} 由 {q(a.event.by)} 登记(第 {a.line} 行)。"
+            for a in report.amendments
+        ],
     )
-    out.append(Heading(2, "附:已撤销的记录"))
-    out.append(
-        Bullets(
-            [
-                f"第 {t.line} 行,措施 {q(t.event.id)} 的“{q(describe(t.event))}”({t.event.date},"
-                f"{q(t.event.by)} 登记):{v.event.date} 由 {q(v.event.by)} 撤销(第 {v.line} 行),"
-                f"原因:{q(v.event.note)}。不计入本报告的任何统计。"
-                for t, v in report.voids
-            ]
-        )
-        if report.voids
-        else Paragraph("无。")
+    out += _appendix(
+        "附:已撤销的记录",
+        [
+            f"第 {t.line} 行,措施 {q(t.event.id)} 的“{q(describe(t.event))}”({t.event.date},"
+            f"{q(t.event.by)} 登记):{v.event.date} 由 {q(v.event.by)} 撤销(第 {v.line} 行),"
+            f"原因:{q(v.event.note)}。不计入本报告的任何统计。"
+            for t, v in report.voids
+        ],
     )
     return out
+
+
+def _appendix(title: str, items: list[str]) -> list[Block]:
+    """Return an appendix: its heading, then its items, or 无。"""
+    return [Heading(2, title), Bullets(items) if items else Paragraph("无。")]

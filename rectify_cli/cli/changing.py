@@ -40,21 +40,21 @@ def _record(given: Given, measure_id: str, change: Change, voided: Entry | None 
     done = given.record(measure_id, change)
     e, m = done.entry.event, done.measure
     who = f"(生效日期 {e.date},登记人 {e.by})。"
-    said = {
-        "close": f"已销号{'(长效机制已建立)' if m.ongoing else ''}:措施 {m.id}{who}",
-        "reopen": f"已重新打开:措施 {m.id}{who}",
-        "assign": f"已指定:措施 {m.id} 的责任人为 {e.owner}(生效日期 {e.date})。",
-        "progress": f"已登记进展:措施 {m.id}{who}",
-        "extend": f"已延期:措施 {m.id} 的完成时限延至 {e.to}(生效日期 {e.date})。",
-        "review": f"已登记复查:措施 {m.id}{who}",
-        "void": "",
-    }[e.action]
     if voided is not None:
         v = voided.event
         said = (
             f"已撤销第 {voided.line} 行的记录:措施 {m.id} 的“{on_screen(describe(v))}”"
             f"({v.date} 生效,{v.by} 登记);撤销由 {e.by} 登记,生效日期 {e.date}。"
         )
+    else:
+        said = {
+            "close": f"已销号{'(长效机制已建立)' if m.ongoing else ''}:措施 {m.id}{who}",
+            "reopen": f"已重新打开:措施 {m.id}{who}",
+            "assign": f"已指定:措施 {m.id} 的责任人为 {e.owner}(生效日期 {e.date})。",
+            "progress": f"已登记进展:措施 {m.id}{who}",
+            "extend": f"已延期:措施 {m.id} 的完成时限延至 {e.to}(生效日期 {e.date})。",
+            "review": f"已登记复查:措施 {m.id}{who}",
+        }[e.action]
     typer.echo(schema.to_json(schema.entry(done.entry)) if given.json else said)
 
 
