@@ -81,7 +81,7 @@ def impossible_dates(loaded: Loaded) -> list[Diagnostic]:
     zone, start = ZoneInfo(loaded.plan.plan.timezone), loaded.plan.plan.date
     found = []
     for entry in loaded.entries:
-        e, day = entry.event, entry.event.recorded.astimezone(zone).date()
+        e, day = entry.event, entry.event.recorded.date()  # on the clock it was recorded by
         if loaded.now is not None and e.recorded > loaded.now + CLOCK_SKEW:
             said = (
                 f"登记时刻 {e.recorded.astimezone(zone):%Y-%m-%d %H:%M} 晚于现在 "
@@ -170,10 +170,7 @@ def definitions_out_of_line(loaded: Loaded) -> list[Diagnostic]:
         for first, other in conflicting_pins(index)
     ]
     held: dict[int, int] = {}
-    for row in sorted(
-        (r for r in range(len(index)) if index.defined[r]),
-        key=lambda r: (index.moment[r], index.line[r]),
-    ):
+    for row in (r for r in range(len(index)) if index.defined[r]):  # in file order
         code = index.id[row]
         if index.action[row] != AMEND:
             held.setdefault(code, index.defined[row])

@@ -155,7 +155,7 @@ def _item(
             if due is None or to == due or (to is not None and to < due):
                 due = to  # a deadline set or brought forward: not an extension
                 continue
-        if due is not None and _day_recorded(plan, m.moment[row]) > due:
+        if due is not None and _day_entered(m, row) > due:
             late_extension = True
         due, extended = to, extended + 1
     reviewed = max((i for i in (closing, review) if i is not None), key=m.key, default=None)
@@ -173,7 +173,7 @@ def _item(
         owner=m.name(m.owner[assignment]) if assignment is not None else None,
         closed_on=day(closing) if state == "closed" and closing is not None else None,
         closed_by=m.name(m.by[closing]) if state == "closed" and closing is not None else None,
-        closed_recorded=_day_recorded(plan, m.moment[closing])
+        closed_recorded=_day_entered(m, closing)
         if state == "closed" and closing is not None
         else None,
         percent=m.percent[progress] if progress is not None and m.percent[progress] >= 0 else None,
@@ -193,11 +193,12 @@ def _next_review(measure: Measure, plan_date: date, last: date | None) -> date |
     return None if months is None else add_months(last or plan_date, months)
 
 
-def _day_recorded(plan: Plan, moment: int) -> date:
-    """Return the day, in the plan's timezone, of a moment something was recorded."""
-    from zoneinfo import ZoneInfo
+def _day_entered(m: Index, row: int) -> date:
+    """Return the day ROW was recorded, on the clock it was recorded by (its own UTC offset):
+    a later change of the plan's timezone cannot move a late entry to the day before."""
+    from datetime import timedelta, timezone
 
-    return datetime.fromtimestamp(moment, ZoneInfo(plan.plan.timezone)).date()
+    return datetime.fromtimestamp(m.moment[row], timezone(timedelta(seconds=m.zone[row]))).date()
 
 
 def _latest_until(m: Index, as_of: date) -> dict[tuple[int, int], int]:
@@ -482,7 +483,8 @@ def _blank(char: str) -> bool:
     """Tell whether CHAR shows nothing though it is not a space: no place in a name."""
     import unicodedata
 
-    if char in _INVISIBLE or char in "\u115f\u1160\u3164\uffa0\u2800":  # Hangul fillers, braille
+    fillers = "\u115f\u1160\u3164\uffa0\u2800\u17b4\u17b5\U00016fe4"  # Hangul, braille, …
+    if char in _INVISIBLE or char in fillers or "\u180b" <= char <= "\u180f":  # Mongolian FVS
         return True
     kind = unicodedata.category(char)
     variation = "\ufe00" <= char <= "\ufe0f" or "\U000e0100" <= char <= "\U000e01ef"
@@ -605,7 +607,7 @@ class Drift:
 
 
 def _id_order(mid: str) -> tuple[int, ...]:
-    return tuple(int(n) for n in mid.split("."))
+    return tuple(int(n) if n.isdigit() else -1 for n in mid.split("."))
 
 
 def drift(plan: Plan, index: Index) -> list[Drift]:
@@ -624,19 +626,23 @@ def drift(plan: Plan, index: Index) -> list[Drift]:
 
 
 def conflicting_pins(index: Index) -> list[tuple[int, int]]:
-    """Return each pair of rows (first, other) where a measure's plan was recorded twice,
-    differently, by records that are not amendments: two copies of a ledger kept against
-    different plans and merged, or a hand-made line. Only an amendment changes a plan."""
-    first: dict[int, int] = {}
+    """Return each pair of rows (held, other) where a record that is not an amendment states
+    a measure's plan otherwise than the ledger held it then (HELD): two copies of a ledger
+    kept against different plans and merged, or a hand-made line. Only an amendment
+    changes a plan."""
+    held: dict[int, int] = {}
     pairs = []
     for row in range(len(index)):
-        if not index.defined[row] or index.action[row] == AMEND:
+        if not index.defined[row]:
             continue
         code = index.id[row]
-        if code not in first:
-            first[code] = row
-        elif index.defined[row] != index.defined[first[code]]:
-            pairs.append((first[code], row))
+        if index.action[row] == AMEND:
+            if row not in index.voided:
+                held[code] = row
+        elif code not in held:
+            held[code] = row
+        elif index.defined[row] != index.defined[held[code]]:
+            pairs.append((held[code], row))
     return pairs
 
 

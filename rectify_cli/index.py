@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .actions import Action
     from .events import Event
 
-FORMAT = 7
+FORMAT = 8
 ANY = -1  # the action slot of `Index.latest` that counts every action
 VOID = ACTIONS.index("void")
 AMEND = ACTIONS.index("amend")
@@ -58,6 +58,11 @@ def _short(digest: str | None) -> int:
         return 0
 
 
+def _utc_offset(event: Event) -> int:
+    offset = event.recorded.utcoffset()
+    return int(offset.total_seconds()) if offset else 0
+
+
 def _defined(event: Event) -> int:
     if event.measure is not None:
         return event.measure.digest
@@ -84,6 +89,7 @@ class Index:
     id: array[int] = _fact("l", lambda line, offset, e: e.id, text=True)
     date: array[int] = _fact("l", lambda line, offset, e: e.date.toordinal())
     moment: array[int] = _fact("q", lambda line, offset, e: int(e.recorded.timestamp()))
+    zone: array[int] = _fact("l", lambda line, offset, e: _utc_offset(e))  # of `recorded`, s
     action: array[int] = _fact("b", lambda line, offset, e: ACTIONS.index(e.action))
     by: array[int] = _fact("l", lambda line, offset, e: e.by, text=True)
     owner: array[int] = _fact("l", lambda line, offset, e: e.owner, text=True)
@@ -162,13 +168,12 @@ class Index:
             self.extensions.setdefault(code, []).append(row)
 
     def _define(self, row: int) -> None:
-        """Take the definition ROW records: the first one is the measure as first recorded,
-        the last one recorded is the measure as the ledger holds it now."""
-        code, when = self.id[row], (self.moment[row], self.line[row])
-        first, last = self.pinned.get(code), self.definition.get(code)
-        if first is None or when < (self.moment[first], self.line[first]):
-            self.pinned[code] = row
-        if last is None or when > (self.moment[last], self.line[last]):
+        """Take the definition ROW records, rows coming in file order: the first is the
+        measure as first recorded; only an amendment changes it after that (another record
+        stating it otherwise is `core.conflicting_pins`)."""
+        code = self.id[row]
+        self.pinned.setdefault(code, row)
+        if self.action[row] == AMEND or code not in self.definition:
             self.definition[code] = row
 
     def counts(self, row: int) -> bool:
@@ -331,7 +336,8 @@ def _key(folder: Path) -> bytes | None:
 
     path = folder / "key"
     try:
-        return _read_cache(path)[:32] or None
+        key = _read_cache(path)
+        return key if len(key) == 32 else None  # a key cut short seals nothing
     except OSError:
         pass
     try:
@@ -408,7 +414,7 @@ def load_index(
         index.pinned = {code: row for code, row in header["pinned"]}
         index.definition = {code: row for code, row in header["definition"]}
         return index, dict(header["extra"])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
 
 
@@ -445,5 +451,5 @@ def load_text(folder: Path, kind: str, path: Path, ident: Identity, version: str
         if opened is None or opened[0] != _header(path, ident, version):
             return None
         return opened[1].decode("utf-8")
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, RecursionError):
         return None

@@ -199,6 +199,9 @@ def parse_entries(
                 Diagnostic(path, number, exc.colno, "无法解析的记录(应为一行 JSON/YAML 映射)")
             )
             continue
+        except RecursionError:
+            diagnostics.append(Diagnostic(path, number, 1, "记录中的列表或映射嵌套过深,无法读取"))
+            continue
         except DuplicateKey as exc:
             col = line.find(f'"{exc}"', line.find(f'"{exc}"') + 1) + 1
             said = f"字段“{exc}”写了两次:一条记录中每个字段只能写一次"

@@ -36,7 +36,7 @@ DEADLINE_FORMS = "“N月底”(N 为 1–12)、YYYY-MM-DD、“长期坚持”�
 
 _MONTH_END = re.compile(r"([0-9]{1,2})月底")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_ID = re.compile(r"^[1-9][0-9]*\.[1-9][0-9]*$")
+_ID = MEASURE_ID = re.compile(r"^[1-9][0-9]*\.[1-9][0-9]*$")
 
 
 Text = Annotated[StrictStr, StringConstraints(pattern=r"\S")]  # not empty, not only blanks

@@ -381,7 +381,9 @@ class TextFormatter:
         problem = plan.problem(m.problem)
         due = f"到期日:{item.due or '无固定期限'}"
         if item.extensions:
-            due += f";原定 {item.original_due},已延期 {item.extensions} 次"
+            due += (
+                f";原定 {item.original_due or item.original_deadline},已延期 {item.extensions} 次"
+            )
             due += ",逾期后才延期" if item.late_extension else ""
         state = STATE_LABELS[item.state]
         headline = f"{state_text(item)}(状态:{state})" if item.overdue else state_text(item)

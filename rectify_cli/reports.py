@@ -283,7 +283,9 @@ def remarks(detail: Detail) -> str:
     notes = []
     if item.extensions:
         late = ",逾期后延期" if item.late_extension else ""
-        notes.append(f"已延期 {item.extensions} 次,原定 {item.original_due}{late}")
+        notes.append(
+            f"已延期 {item.extensions} 次,原定 {item.original_due or item.original_deadline}{late}"
+        )
     if item.state == "reopened" and detail.reopened:
         notes.append(f"{detail.reopened.event.date} 反弹:{detail.reopened.event.note}")
     if item.next_review:
@@ -443,7 +445,8 @@ def _describe(detail: Detail, q: Quote) -> str:
 def _due_text(item: Item, q: Quote) -> str:
     if item.due is None:
         return q(item.deadline)
-    extended = f",原定 {item.original_due},已延期 {item.extensions} 次" if item.extensions else ""
+    was = item.original_due or q(item.original_deadline)
+    extended = f",原定 {was},已延期 {item.extensions} 次" if item.extensions else ""
     extended += "(逾期后延期)" if item.late_extension else ""
     return f"{q(item.deadline)},{item.due} 到期{extended}"
 

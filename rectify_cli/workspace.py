@@ -364,9 +364,14 @@ class Workspace:
 def unknown_measures(plan: Plan, ledger: Ledger) -> list[Diagnostic]:
     """Return a problem for every record of the ledger that names a measure neither the plan
     nor the ledger knows: a measure the plan removed after it was recorded is `core.drift`."""
+    from .plan import MEASURE_ID
+
     m = ledger.index
     unknown = {
-        code for code in set(m.id) if m.names[code] not in plan.by_id and code not in m.definition
+        code
+        for code in set(m.id)
+        if m.names[code] not in plan.by_id
+        and (code not in m.definition or not MEASURE_ID.fullmatch(m.names[code]))
     }
     return [
         Diagnostic(ledger.path, m.line[i], 1, f"方案中没有措施“{m.names[m.id[i]]}”")

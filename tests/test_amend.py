@@ -343,7 +343,7 @@ def test_moving_the_plan_timezone_is_a_change(
 
 
 def test_text_that_shows_nothing_is_no_evidence(run: Callable[..., Result], isolated: Path) -> None:
-    for blank in ("\u200b", "\u2800", "\u3164\u115f"):
+    for blank in ("\u200b", "\u2800", "\u3164\u115f", "\u17b4\u17b5", "\u180b"):
         result = run("close", "1.5", "--evidence", blank, "--date", "2023-09-28")
         assert result.exit_code == 2 and "只有看不见的字符" in result.stderr
         noted = run("progress", "1.5", "--note", blank, "--date", "2023-09-28")
@@ -401,3 +401,79 @@ def test_an_amendment_must_start_from_what_the_ledger_held(
     checked = run("check")
     assert checked.exit_code == 2
     assert f"{isolated}:4:1: 这条修订写的修订前内容,与账本此前记下的措施 1.1 不符" in checked.stderr
+
+
+def test_a_forged_amendment_dated_back_cannot_take_the_first_plan_s_place(
+    run: Callable[..., Result], plan: Path, isolated: Path, at: Callable[[str], None]
+) -> None:
+    at("2023-11-15T10:00:00+08:00")
+    ok(run("close", "1.1", "--evidence", "通报"))  # late for 9月底
+
+    def earlier_amendment(content: dict[str, Any]) -> None:
+        moved = content["measure"] | {"deadline": "12月底", "due": "2023-12-31"}
+        content.update(action="amend", note="调整", date="2023-09-20", measure=moved)
+        content.update(recorded="2023-09-20T10:00:00+08:00", evidence=[])
+
+    _forge(isolated, earlier_amendment)
+    assert item(run, "1.1")["original_due"] == "2023-09-30"  # the first in the file holds
+    checked = run("check")
+    assert checked.exit_code == 2 and "这条修订写的修订前内容,与账本此前记下的措施 1.1 不符" in (
+        checked.stderr
+    )
+
+
+def test_a_record_restating_the_plan_before_an_amendment_is_named(
+    run: Callable[..., Result], plan: Path, isolated: Path, at: Callable[[str], None]
+) -> None:
+    at("2023-10-20T09:00:00+08:00")
+    ok(run("progress", "1.1", "--note", "起草中"))
+    edit(plan, "deadline: 9月底", "deadline: 10月底")
+    ok(run("amend", "--reason", "调整"))
+
+    def restated(content: dict[str, Any]) -> None:
+        content.update(action="review", note="复查", measure=content.pop("before"))
+        content.pop("approved_by", None)
+
+    _forge(isolated, restated)
+    checked = run("check")
+    assert checked.exit_code == 2
+    assert f"{isolated}:5:1: 措施 1.1 的方案已在第 4 行记下,此行记下的不同" in checked.stderr
+    assert item(run, "1.1")["due"] == "2023-10-31"  # the amendment still holds
+    assert "方案在第 4 行和第 5 行记得不同" in ok(run("status")).stderr
+
+
+def test_a_record_of_no_plan_s_form_is_unknown_not_a_crash(
+    run: Callable[..., Result], plan: Path, isolated: Path, at: Callable[[str], None]
+) -> None:
+    at("2023-10-20T09:00:00+08:00")
+    ok(run("progress", "1.1", "--note", "起草中"))
+    _forge(isolated, lambda content: content.update(id="x"))
+    for command in ("status", "check", "amend"):
+        args = (command, "--reason", "x") if command == "amend" else (command,)
+        result = run(*args)
+        assert result.exit_code == 2 and "方案中没有措施“x”" in result.stderr, result.stderr
+
+
+def test_the_day_a_record_was_entered_is_on_its_own_clock(
+    run: Callable[..., Result], plan: Path, isolated: Path, at: Callable[[str], None]
+) -> None:
+    """A sign-off entered just after midnight is late; a new timezone does not move it back."""
+    at("2023-10-01T00:30:00+08:00")
+    ok(run("close", "1.1", "--evidence", "通报", "--date", "2023-09-30"))
+    assert deadline(run, "9月底")["late"] == 1
+    edit(plan, "timezone: Asia/Shanghai", "timezone: Etc/GMT+12")
+    ok(run("amend", "--reason", "改用新时区"))
+    assert deadline(run, "9月底")["late"] == 1
+    assert ok(run("check")).exit_code == 0
+
+
+def test_an_extended_ongoing_measure_was_first_its_word(
+    run: Callable[..., Result], plan: Path, isolated: Path
+) -> None:
+    ok(run("progress", "1.2", "--note", "起草中", "--date", "2023-10-01"))
+    edit(plan, "deadline: 长期坚持", "deadline: 10月底")
+    ok(run("amend", "--reason", "定下时限"))
+    edit(plan, "deadline: 10月底", "deadline: 12月底")
+    ok(run("amend", "--reason", "延后"))
+    shown = ok(run("show", "1.2")).stdout
+    assert "原定 长期坚持,已延期 1 次" in shown and "None" not in shown

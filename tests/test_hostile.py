@@ -557,3 +557,27 @@ def test_a_fifo_in_place_of_a_cache_is_no_cache(run: Callable[..., Result], isol
         os.mkfifo(cache)
     result = run("status", "--json")
     assert result.exit_code == 0 and result.json()["closed"] == 1
+
+
+def test_nesting_too_deep_is_a_located_error_or_no_cache(
+    run: Callable[..., Result], isolated: Path
+) -> None:
+    from rectify_cli.workspace import cache_folder
+
+    assert run("close", "1.5", "--evidence", "纪要", "--date", "2023-09-28").exit_code == 0
+    for cache in cache_folder().glob("*.cache"):
+        cache.write_bytes(b"[" * 200_000 + b"\n")
+    result = run("status", "--json")
+    assert result.exit_code == 0 and result.json()["closed"] == 1
+    isolated.write_text('{"note": ' + "[" * 100_000 + "]" * 100_000 + "}\n", encoding="utf-8")
+    for command in ("status", "check", "verify"):
+        result = run(command)
+        assert (
+            result.exit_code == 2 and f"{isolated}:1:1: 记录中的列表或映射嵌套过深" in result.stderr
+        )
+
+
+def test_line_and_paragraph_separators_are_shown_escaped() -> None:
+    from rectify_cli.text import on_screen
+
+    assert on_screen("甲\u2028乙\u2029丙") == "甲\\u2028乙\\u2029丙"
