@@ -561,15 +561,13 @@ def _event(mid: str, request: Request, change: Change, **more: object) -> Event:
         "ref": change.ref,
         **more,
     }
-    return Event.model_validate(
-        {
-            "recorded": request.now,
-            "date": request.on,
-            "id": mid,
-            "action": change.action,
-            "by": request.by,
-            **{k: v for k, v in fields.items() if v not in (None, "", ())},
-        }
+    return Event(
+        recorded=request.now,
+        date=request.on,
+        id=mid,
+        action=change.action,
+        by=request.by,
+        **{k: v for k, v in fields.items() if v not in (None, "", ())},  # type: ignore[arg-type]
     )
 
 

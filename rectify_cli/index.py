@@ -431,18 +431,24 @@ def _arrays(index: Index) -> list[array[int]]:
     return [getattr(index, c.name) for c in COLUMNS]
 
 
-def save_text(
-    folder: Path, kind: str, path: Path, ident: Identity, version: str, text: str
+def save_object(
+    folder: Path, kind: str, path: Path, ident: Identity, version: str, value: object
 ) -> None:
-    """Cache TEXT derived from the file PATH in state IDENT."""
+    """Cache VALUE, validated from the file PATH in state IDENT, as a pickle sealed under this
+    user's key: only what this user's rectify wrote is ever unpickled."""
+    import pickle
+
     key = _key(folder)
     if key is not None:
         header = _header(path, ident, version)
-        _save(_cache_file(folder, kind, path), sealed(header, text.encode(), key))
+        body = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        _save(_cache_file(folder, kind, path), sealed(header, body, key))
 
 
-def load_text(folder: Path, kind: str, path: Path, ident: Identity, version: str) -> str | None:
-    """Return the TEXT cached for the file PATH if it was made from it in state IDENT."""
+def load_object(folder: Path, kind: str, path: Path, ident: Identity, version: str) -> object:
+    """Return the value cached for the file PATH if it was made from it in state IDENT, else None."""
+    import pickle
+
     try:
         key = _key(folder)
         if key is None:
@@ -450,6 +456,6 @@ def load_text(folder: Path, kind: str, path: Path, ident: Identity, version: str
         opened = unsealed(_read_cache(_cache_file(folder, kind, path)), key)
         if opened is None or opened[0] != _header(path, ident, version):
             return None
-        return opened[1].decode("utf-8")
-    except (OSError, ValueError, AttributeError, RecursionError):
+        return pickle.loads(opened[1])
+    except (OSError, ValueError, AttributeError, RecursionError, pickle.UnpicklingError, EOFError):
         return None

@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,8 +33,6 @@ from .errors import (
 from .index import Index
 
 if TYPE_CHECKING:
-    from pydantic import TypeAdapter
-
     from .events import Event
 
 HEADER = (
@@ -95,15 +92,6 @@ class Ledger:
 
 
 # ---------------------------------------------------------------------------- reading
-
-
-@cache
-def _events_adapter() -> TypeAdapter[list[Event]]:
-    from pydantic import TypeAdapter
-
-    from .events import Event
-
-    return TypeAdapter(list[Event])
 
 
 class DuplicateKey(ValueError):
@@ -188,6 +176,9 @@ def parse_entries(
     """Parse the bytes RAW of ledger PATH into (line, offset, event); raise listing every bad line."""
     from pydantic import ValidationError
 
+    from .events import Event
+    from .rules import adapter
+
     lines, diagnostics = split_lines(path, raw, first_line, first_offset)
     values: list[Any] = []
     kept: list[tuple[int, int, str]] = []
@@ -214,7 +205,7 @@ def parse_entries(
         kept.append((number, offset, line))
     events: list[Event] = []
     try:
-        events = _events_adapter().validate_python(values)
+        events = adapter(list[Event]).validate_python(values)
     except ValidationError as exc:
         for error in exc.errors():
             index = error["loc"][0]
@@ -326,7 +317,10 @@ def digest(content: dict[str, Any]) -> str:
 def encode(event: Event, prev: tuple[str, ...]) -> tuple[str, str]:
     """Return the ledger line for EVENT chained after PREV (newline included) and its hash."""
     # every line carries note and evidence, even empty; fields of other actions are left out
-    content = event.model_dump(mode="json", exclude_none=True, exclude={"prev", "hash"})
+    from .events import jsonable
+
+    content = jsonable(event)
+    content.pop("hash", None)
     content["prev"] = list(prev)
     content["hash"] = digest(content)
     line = json.dumps(content, ensure_ascii=False, separators=(", ", ": "))
@@ -471,7 +465,7 @@ def append(
         for event in events:  # each chained to the one before it
             line, hashed = encode(event, tips)
             lines.append(line)
-            written.append(event.model_copy(update={"prev": tips, "hash": hashed}))
+            written.append(replace(event, prev=tips, hash=hashed))
             tips = (hashed,)
         data = "".join(lines).encode("utf-8")
         offset = _write(path, data) + len(header.encode("utf-8"))

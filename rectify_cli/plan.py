@@ -3,29 +3,19 @@
 from __future__ import annotations
 
 import calendar
+import datetime as dt
 import re
 import unicodedata
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    StrictInt,
-    StrictStr,
-    StringConstraints,
-    model_validator,
-)
-
 from .errors import DataInvalid, Diagnostic, FileProblem, Refused, UnknownMeasure
+from .rules import CONFIG, STRICT, After, Before, adapter, limits
 
 if TYPE_CHECKING:
     from .yamlsource import Located
@@ -39,7 +29,7 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _ID = MEASURE_ID = re.compile(r"^[1-9][0-9]*\.[1-9][0-9]*$")
 
 
-Text = Annotated[StrictStr, StringConstraints(pattern=r"\S")]  # not empty, not only blanks
+Text = Annotated[str, limits(strict=True, pattern=r"\S")]  # not empty, not only blanks
 
 
 def _known_deadline(word: str) -> str:
@@ -68,35 +58,30 @@ def _date_as_written(value: object) -> object:
     return value.isoformat() if isinstance(value, date) else value
 
 
-class Model(BaseModel):
-    """The base of every model read from a file: immutable, and no field it does not know."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+# Every model read from a file is a frozen dataclass (slotted: a plan may have 10,000
+# measures) that accepts no field it does not know (`__pydantic_config__`, see rules.py).
 
 ReviewEvery = Literal["月", "季度", "半年", "年"]
 REVIEW_MONTHS: dict[str, int] = {"月": 1, "季度": 3, "半年": 6, "年": 12}
 DEFAULT_REVIEW: ReviewEvery = "季度"
 
 
-class Measure(Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Measure:
     """One rectification measure (整改措施) with its departments and deadline."""
 
-    id: Annotated[StrictStr, StringConstraints(pattern=_ID.pattern)]
+    __pydantic_config__: ClassVar[dict[str, Any]] = CONFIG
+
+    id: Annotated[str, limits(strict=True, pattern=_ID.pattern)]
     text: Text
     lead: tuple[Text, ...] = ()
-    responsible: tuple[Text, ...] = Field(min_length=1)
-    deadline: Annotated[
-        StrictStr, BeforeValidator(_date_as_written), AfterValidator(_known_deadline)
-    ]
-
+    responsible: Annotated[tuple[Text, ...], limits(min_length=1)]
+    deadline: Annotated[str, STRICT, Before(_date_as_written), After(_known_deadline)]
     review_every: ReviewEvery | None = None
 
-    @model_validator(mode="after")
-    def _review_only_when_ongoing(self) -> Measure:
+    def __post_init__(self) -> None:
         if self.review_every is not None and not self.ongoing:
             raise ValueError("复查周期(review_every)只适用于“长期坚持”“持续推进”的措施")
-        return self
 
     @property
     def cadence(self) -> ReviewEvery | None:
@@ -124,20 +109,25 @@ class Measure(Model):
         return self.deadline in ONGOING
 
 
-class Definition(Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Definition:
     """A measure as the plan states it, as the ledger records it: what an amendment changes.
 
     `due` is the deadline resolved against the plan's date, so that moving the plan's
     date, which moves every 月底, is a change too.
     """
 
+    __pydantic_config__: ClassVar[dict[str, Any]] = CONFIG
+
     text: Text
     lead: tuple[Text, ...] = ()
-    responsible: tuple[Text, ...] = Field(min_length=1)
-    deadline: StrictStr
+    responsible: Annotated[tuple[Text, ...], limits(min_length=1)]
+    deadline: Annotated[str, STRICT]
     due: date | None = None
     review_every: ReviewEvery | None = None
-    timezone: StrictStr | None = None  # the plan's: it decides the day a record was entered
+    timezone: Annotated[str, STRICT] | None = (
+        None  # the plan's: it decides the day a record was entered
+    )
 
     @property
     def digest(self) -> int:
@@ -166,13 +156,16 @@ DEFINITION_LABELS = {
 }
 
 
-class Problem(Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Problem:
     """One problem (问题) found by the supervision, with its measures."""
 
-    number: Annotated[StrictInt, Field(ge=1)]
+    __pydantic_config__: ClassVar[dict[str, Any]] = CONFIG
+
+    number: Annotated[int, limits(strict=True, ge=1)]
     title: Text
     finding: Text | None = None
-    measures: tuple[Measure, ...] = Field(min_length=1)
+    measures: Annotated[tuple[Measure, ...], limits(min_length=1)]
 
     @property
     def label(self) -> str:
@@ -180,21 +173,26 @@ class Problem(Model):
         return f"({chinese_numeral(self.number)})"
 
 
-class PlanInfo(Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanInfo:
     """The plan's own metadata."""
+
+    __pydantic_config__: ClassVar[dict[str, Any]] = CONFIG
 
     title: Text
     basis: Text | None = None
-    date: Annotated[date, AfterValidator(_plausible_date)]
-    timezone: Annotated[StrictStr, AfterValidator(_known_timezone)] = "Asia/Shanghai"
+    date: Annotated[dt.date, After(_plausible_date)]  # dt.: `date` here is this field
+    timezone: Annotated[str, STRICT, After(_known_timezone)] = "Asia/Shanghai"
 
 
-class Plan(Model):
+@dataclass(frozen=True, kw_only=True)  # not slotted: it keeps what it works out (by_id, …)
+class Plan:
     """A whole rectification plan."""
 
+    __pydantic_config__: ClassVar[dict[str, Any]] = CONFIG
+
     plan: PlanInfo
-    problems: tuple[Problem, ...] = Field(min_length=1)
-    _digests: dict[str, int] = PrivateAttr(default_factory=dict)  # cached with the plan
+    problems: Annotated[tuple[Problem, ...], limits(min_length=1)]
 
     @property
     def measures(self) -> Iterator[Measure]:
@@ -215,34 +213,26 @@ class Plan(Model):
         """Return the date MEASURE is due, or None for an ongoing measure."""
         return resolve_deadline(measure.deadline, self.plan.date)
 
-    def definition(self, measure: Measure, *, checked: bool = True) -> Definition:
-        """Return MEASURE as the ledger records the plan it was kept against (unCHECKED:
-        built without validation, for its digest only)."""
-        fields: dict[str, Any] = {
-            "text": measure.text,
-            "lead": measure.lead,
-            "responsible": measure.responsible,
-            "deadline": measure.deadline,
-            "due": self.due(measure),
-            "review_every": measure.review_every,
-            "timezone": self.plan.timezone,
-        }
-        return Definition(**fields) if checked else Definition.model_construct(**fields)
+    def definition(self, measure: Measure) -> Definition:
+        """Return MEASURE as the ledger records the plan it was kept against."""
+        return Definition(
+            text=measure.text,
+            lead=measure.lead,
+            responsible=measure.responsible,
+            deadline=measure.deadline,
+            due=self.due(measure),
+            review_every=measure.review_every,
+            timezone=self.plan.timezone,
+        )
 
     def digest(self, measure: Measure) -> int:
-        """Return the digest of MEASURE's definition, kept once worked out."""
-        found = self._digests.get(measure.id)
-        if found is None:
-            found = self._digests[measure.id] = self.definition(measure, checked=False).digest
-        return found
+        """Return the digest of MEASURE's definition."""
+        return self.digests[measure.id]
 
-    @property
+    @cached_property
     def digests(self) -> dict[str, int]:
-        """Return the digest of every measure's definition, by id."""
-        if len(self._digests) != len(self.by_id):
-            for m in self.measures:
-                self.digest(m)
-        return self._digests
+        """Return the digest of every measure's definition, by id (kept in the plan's cache)."""
+        return {m.id: self.definition(m).digest for m in self.measures}
 
     def measure(self, raw_id: str) -> Measure:
         """Return the measure RAW_ID names, however it was typed, or raise UnknownMeasure."""
@@ -389,6 +379,8 @@ _MESSAGES = {
     "list_type": "应为列表",
     "model_type": "应为“键: 值”的映射",
     "dataclass_type": "应为“键: 值”的映射",
+    "unexpected_keyword_argument": "未知字段“{field}”",
+    "missing_keyword_only_argument": "缺少字段“{field}”",
     "too_short": "不能为空列表",
     "less_than_equal": "应不大于 {le}",
     "date_from_datetime_parsing": "日期应写成 YYYY-MM-DD",
@@ -475,7 +467,7 @@ def parse_plan(source: Located) -> Plan:
     problems: list[tuple[tuple[str | int, ...], str]] = []
     plan: Plan | None = None
     try:
-        plan = Plan.model_validate(source.data)
+        plan = adapter(Plan).validate_python(source.data)
     except ValidationError as exc:
         errors = exc.errors()
         locs = [tuple(e["loc"]) for e in errors]
@@ -497,35 +489,25 @@ def load_plan(path: Path, cache: Path | None = None) -> Plan:
     """Read and validate the plan file at PATH.
 
     With a CACHE folder, a plan validated from exactly this state of the file is read
-    back from there instead of parsing the YAML again.
+    back from there, with the digests of its measures, instead of parsing the YAML and
+    validating it again (which also imports pydantic).
     """
     from . import __version__
-    from .index import content_key, load_text, save_text
+    from .index import content_key, load_object, save_object
     from .storage import read_regular
-    from .yamlsource import decoded, parse_located
 
     raw = read_regular(path, "计划")
     if raw is None:
         raise FileProblem(f"{path}: 文件不存在")
     key = content_key(raw)
     if cache is not None:
-        text = load_text(cache, "plan", path, key, __version__)
-        if text is not None:
-            import json
+        held = load_object(cache, "plan", path, key, __version__)
+        if isinstance(held, Plan):
+            return held
+    from .yamlsource import decoded, parse_located
 
-            from pydantic import ValidationError
-
-            try:  # the plan as JSON (no raw newline in it), then its measures' digests
-                validated, digests = text.rsplit("\n", 1)
-                plan = Plan.model_validate_json(validated)
-                plan._digests = {str(k): int(v) for k, v in json.loads(digests).items()}
-                return plan
-            except (ValidationError, ValueError, AttributeError):  # not what this code writes
-                pass
     plan = parse_plan(parse_located(path, decoded(path, raw)))
     if cache is not None:
-        import json
-
-        text = plan.model_dump_json() + "\n" + json.dumps(plan.digests)
-        save_text(cache, "plan", path, key, __version__, text)
+        plan.digests  # worked out once, kept with it  # noqa: B018
+        save_object(cache, "plan", path, key, __version__, plan)
     return plan

@@ -11,6 +11,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from .core import STATE_LABELS
+from .events import jsonable
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -82,7 +83,7 @@ def shown(plan: Plan, one: Item, history: list[Entry]) -> dict[str, Any]:
 
 def evidence(x: Evidence) -> dict[str, Any]:
     """Return one piece of evidence."""
-    return x.model_dump(mode="json", exclude_none=True)
+    return jsonable(x)  # type: ignore[no-any-return]
 
 
 def entry(e: Entry) -> dict[str, Any]:
@@ -103,8 +104,8 @@ def entry(e: Entry) -> dict[str, Any]:
         "to": _iso(v.to),
         "approved_by": v.approved_by,
         "ref": v.ref,
-        "measure": None if v.measure is None else v.measure.model_dump(mode="json"),
-        "before": None if v.before is None else v.before.model_dump(mode="json"),
+        "measure": jsonable(v.measure, none=True),
+        "before": jsonable(v.before, none=True),
         "voided": e.voided_by is not None,
         "voided_by": None if e.voided_by is None else entry(e.voided_by),
         "prev": list(v.prev),

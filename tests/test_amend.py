@@ -11,6 +11,7 @@ import pytest
 
 from rectify_cli.index import load_index
 from rectify_cli.ledger import read_ledger, read_whole
+from rectify_cli.rules import adapter
 
 from .conftest import SMALL_PLAN, Result, write
 
@@ -225,7 +226,7 @@ def test_records_from_before_the_plan_was_held_get_it_by_amend(
     from rectify_cli.events import Event
     from rectify_cli.ledger import append
 
-    old = Event.model_validate(  # as an older rectify wrote it: no measure
+    old = adapter(Event).validate_python(  # as an older rectify wrote it: no measure
         {"recorded": "2023-09-28T09:00:00+08:00", "date": "2023-09-28", "id": "1.1",
          "action": "close", "by": "李明", "evidence": [{"text": "通报"}]}
     )  # fmt: skip
@@ -278,7 +279,7 @@ def test_the_plan_cache_keeps_each_measures_digest(plan: Path, tmp_path: Path) -
     fresh = load_plan(plan)
     load_plan(plan, tmp_path / "cache")
     cached = load_plan(plan, tmp_path / "cache")
-    assert cached._digests and cached.digests == fresh.digests
+    assert "digests" in vars(cached) and cached.digests == fresh.digests  # kept, not worked out
     assert [fresh.digest(m) for m in fresh.measures] == [
         fresh.definition(m).digest for m in fresh.measures
     ]
@@ -363,7 +364,7 @@ def _forge(isolated: Path, update: Callable[[dict[str, Any]], None]) -> None:
     content = {k: v for k, v in last.items() if k not in ("prev", "hash")}
     content["recorded"] = "2023-10-30T09:00:00+08:00"
     update(content)
-    line, _ = encode(Event.model_validate(content), (last["hash"],))
+    line, _ = encode(adapter(Event).validate_python(content), (last["hash"],))
     isolated.write_text("".join(lines) + line, encoding="utf-8")
 
 

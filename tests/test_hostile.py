@@ -21,6 +21,7 @@ from rectify_cli.errors import DataInvalid, LedgerTorn, RectifyError
 from rectify_cli.events import Event
 from rectify_cli.ledger import HEADER, encode, parse_ledger, read_ledger, verify
 from rectify_cli.plan import load_plan, parse_plan
+from rectify_cli.rules import adapter
 from rectify_cli.workspace import embedded_plan
 from rectify_cli.yamlsource import load_located, parse_located
 
@@ -29,7 +30,7 @@ from .conftest import SMALL_PLAN, Result
 PLAN = textwrap.dedent(SMALL_PLAN).lstrip("\n")
 GOOD_EVENT = '{"recorded": "2023-10-05T09:30:00+08:00", "date": "2023-10-05", "id": "1.1", "action": "progress", "by": "张三", "note": "进展"}'
 
-CHAINED_EVENT = encode(Event.model_validate_json(GOOD_EVENT), ())[0].strip()
+CHAINED_EVENT = encode(adapter(Event).validate_json(GOOD_EVENT), ())[0].strip()
 
 
 @dataclass(frozen=True)
@@ -426,12 +427,12 @@ BASE = json.loads(GOOD_EVENT) | {"note": ""}
 def _ledger_text() -> str:
     """Return a chained ledger with one event of each action, and a hand-written line."""
     made = [
-        Event.model_validate_json(GOOD_EVENT),
-        Event.model_validate({**BASE, "action": "assign", "owner": "李四"}),
-        Event.model_validate({**BASE, "action": "extend", "to": "2023-12-01", "note": "延后", "approved_by": "局长"}),
-        Event.model_validate({**BASE, "action": "close", "evidence": [{"text": "纪要"}, {"path": "a.pdf", "size": 3, "sha256": "ab"}]}),
-        Event.model_validate({**BASE, "action": "reopen", "note": "反弹"}),
-        Event.model_validate({**BASE, "action": "review", "note": "抽查"}),
+        adapter(Event).validate_json(GOOD_EVENT),
+        adapter(Event).validate_python({**BASE, "action": "assign", "owner": "李四"}),
+        adapter(Event).validate_python({**BASE, "action": "extend", "to": "2023-12-01", "note": "延后", "approved_by": "局长"}),
+        adapter(Event).validate_python({**BASE, "action": "close", "evidence": [{"text": "纪要"}, {"path": "a.pdf", "size": 3, "sha256": "ab"}]}),
+        adapter(Event).validate_python({**BASE, "action": "reopen", "note": "反弹"}),
+        adapter(Event).validate_python({**BASE, "action": "review", "note": "抽查"}),
     ]  # fmt: skip
     lines: list[str] = [HEADER]
     prev: tuple[str, ...] = ()

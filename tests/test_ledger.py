@@ -11,6 +11,7 @@ import random
 import stat
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rectify_cli.actions import Action
 from rectify_cli.errors import DataInvalid, LedgerTorn, Refused
 from rectify_cli.events import Event, Evidence
 from rectify_cli.ledger import HEADER, Repair, append, encode, read_ledger, repair, verify
@@ -28,7 +30,7 @@ from .conftest import Result
 CST = timezone(timedelta(hours=8))
 
 
-def event(mid: str = "3.2", action: str = "close", note: str = "", day: int = 5) -> Event:
+def event(mid: str = "3.2", action: Action = "close", note: str = "", day: int = 5) -> Event:
     return Event(
         recorded=datetime(2023, 10, day, 9, 30, tzinfo=CST),
         date=date(2023, 10, day),
@@ -104,9 +106,7 @@ def test_lines_are_json_and_yaml_and_chained(tmp_path: Path) -> None:
     one, two = (json.loads(ln) for ln in lines)
     assert [yaml.safe_load(ln)["id"] for ln in lines] == ["3.2", "1.5"]
     assert one["prev"] == [] and two["prev"] == [one["hash"]]
-    assert read_ledger(path).entries()[0].event == first.model_copy(
-        update={"prev": (), "hash": one["hash"]}
-    )
+    assert read_ledger(path).entries()[0].event == replace(first, prev=(), hash=one["hash"])
     assert verify(path).problems == ()
 
 
@@ -133,7 +133,7 @@ def test_what_is_written_reads_back_the_same(
     )
     add(path, written)
     (entry,) = read_ledger(path).entries()
-    assert entry.event.model_copy(update={"hash": None}) == written.model_copy(update={"prev": ()})
+    assert replace(entry.event, hash=None) == replace(written, prev=())
     assert path.read_bytes().count(b"\n") == 3  # two header lines, one event line
     assert verify(path).problems == ()
 
@@ -460,13 +460,13 @@ def test_verify_shows_the_records_beside_the_main_line(
 def test_check_and_verify_flag_impossible_times(run: Callable[..., Result], isolated: Path) -> None:
     """Hand-made or forged records: a time before its predecessor's, a future or pre-plan date."""
     first, head = encode(event("1.1", "close", day=5), ())
-    earlier = event("2.1", "close", day=5).model_copy(
-        update={"recorded": event("2.1").recorded - timedelta(days=1)}
+    earlier = replace(
+        event("2.1", "close", day=5), recorded=event("2.1").recorded - timedelta(days=1)
     )
     second, head2 = encode(earlier, (head,))
-    future = event("3.2", "close", day=5).model_copy(update={"date": date(2023, 11, 30)})
+    future = replace(event("3.2", "close", day=5), date=date(2023, 11, 30))
     third, head3 = encode(future, (head2,))
-    before_plan = event("3.3", "close", day=5).model_copy(update={"date": date(2023, 9, 1)})
+    before_plan = replace(event("3.3", "close", day=5), date=date(2023, 9, 1))
     fourth, _ = encode(before_plan, (head3,))
     isolated.write_text(HEADER + first + second + third + fourth, encoding="utf-8")
     verified = run("verify")
@@ -543,8 +543,8 @@ def test_verify_head_answers_in_json(run: Callable[..., Result], isolated: Path)
 
 def test_check_names_a_record_from_the_future(run: Callable[..., Result], isolated: Path) -> None:
     """A hand-made line recorded in 2099 would block every append: check says why."""
-    future = event("1.1", "close", day=5).model_copy(
-        update={"recorded": datetime(2099, 1, 1, tzinfo=timezone.utc)}
+    future = replace(
+        event("1.1", "close", day=5), recorded=datetime(2099, 1, 1, tzinfo=timezone.utc)
     )
     isolated.write_text(HEADER + encode(future, ())[0], encoding="utf-8")
     checked = run("check")

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rectify_cli import core
+from rectify_cli.actions import Action
 from rectify_cli.events import Event
 from rectify_cli.index import sealed, unsealed
 from rectify_cli.ledger import HEADER, encode, read_ledger
@@ -53,7 +54,7 @@ def oracle(rows: list[tuple[int, Event]], mid: str, as_of: date) -> tuple[str, d
 )
 @given(rows=events, probe=st.integers(-1, 62))
 def test_replay_matches_the_obvious_replay(
-    tmp_path: Path, rows: list[tuple[str, int, int, str]], probe: int
+    tmp_path: Path, rows: list[tuple[str, int, int, Action]], probe: int
 ) -> None:
     plan = load_plan(write(tmp_path / "plan.yaml", SMALL_PLAN))
     path = tmp_path / f"ledger-{abs(hash((tuple(rows), probe)))}.yaml"

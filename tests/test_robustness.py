@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -46,7 +47,7 @@ def _writer(path: str, cache: str, worker: int, count: int, note_size: int) -> N
 
 def now(made: Event) -> Event:
     """Stamp MADE with the moment it is written, under the lock, as rectify itself does."""
-    return made.model_copy(update={"recorded": datetime.now(timezone.utc)})
+    return replace(made, recorded=datetime.now(timezone.utc))
 
 
 def _reader(path: str, stop: str, out: str) -> None:
@@ -166,6 +167,7 @@ def test_racing_sign_offs_of_one_item_one_wins_and_other_items_all_land(
 
 WRITERS = """
 import os, sys
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from rectify_cli.events import Event
@@ -177,7 +179,7 @@ for _ in sys.stdin:  # a line asks for a writer: a process forked from this one,
         for n in range(100000):
             made = Event(recorded=datetime(2023, 10, 1, tzinfo=timezone.utc) + timedelta(seconds=n),
                          date=date(2023, 10, 1), id="1.1", action="progress", by="w", note="长" * 30000)
-            append(path, lambda _: [made.model_copy(update={"recorded": datetime.now(timezone.utc)})])
+            append(path, lambda _: [replace(made, recorded=datetime.now(timezone.utc))])
             if n == 0:
                 print("writing", os.getpid(), flush=True)
     os.waitpid(writer, 0)

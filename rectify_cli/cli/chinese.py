@@ -176,7 +176,9 @@ def _expected(param: Any) -> str:
 
 
 def _chinese(text: str) -> bool:
-    return re.search(r"[\u4e00-\u9fff]", text) is not None
+    """Tell whether TEXT is said in Chinese, not counting what it quotes ('六十' is not a valid int)."""
+    unquoted = re.sub(r"'[^']*'|\"[^\"]*\"", "", text)
+    return re.search(r"[\u4e00-\u9fff]", unquoted) is not None
 
 
 def message(error: click_errors.ClickException) -> str:
