@@ -7,6 +7,7 @@ import subprocess
 import sys
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -21,7 +22,7 @@ zones = st.integers(-14 * 60, 14 * 60).map(lambda m: timezone(timedelta(minutes=
 moments = st.datetimes(
     min_value=datetime(1950, 1, 1), max_value=datetime(2990, 1, 1), timezones=zones
 )
-texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1).filter(
+texts = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1).filter(
     str.strip
 )
 definitions = st.builds(
@@ -43,7 +44,7 @@ evidence = st.one_of(
     recorded=moments,
     day=st.dates(date(1950, 1, 1), date(2990, 1, 1)),
     proof=st.lists(evidence, min_size=1, max_size=3),
-    note=st.text(st.characters(codec="utf-8", exclude_categories=("Cs",))),
+    note=st.text(st.characters(codec="utf-8", exclude_categories=["Cs"])),
     measure=st.one_of(st.none(), definitions),
 )
 def test_events_are_written_as_pydantic_would_write_them(
@@ -69,7 +70,7 @@ def test_events_are_written_as_pydantic_would_write_them(
 
 def test_a_models_own_rules_hold_with_or_without_pydantic() -> None:
     """A rule on a whole model is checked however the model is made."""
-    fields = {"id": "1.1", "text": "x", "responsible": ("a",), "deadline": "9月底"}
+    fields: dict[str, Any] = {"id": "1.1", "text": "x", "responsible": ("a",), "deadline": "9月底"}
     with pytest.raises(ValueError, match="复查周期"):
         Measure(**fields, review_every="月")
     with pytest.raises(ValidationError, match="复查周期"):
