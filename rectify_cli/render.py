@@ -29,6 +29,14 @@ if TYPE_CHECKING:
 Mode = Literal["table", "plain", "json"]
 
 
+@dataclass(frozen=True)
+class Screen:
+    """Where plain text and JSON go: standard output, its width and its encoding."""
+
+    width: int
+    encoding: str
+
+
 class Formatter(Protocol):
     """What every output mode can show."""
 
@@ -51,8 +59,8 @@ class Formatter(Protocol):
         """Show the completion rate over time."""
 
 
-def formatter(mode: Mode, console: Console) -> Formatter:
-    """Return the formatter of MODE, printing to CONSOLE."""
+def formatter(mode: Mode, console: Console | Screen) -> Formatter:
+    """Return the formatter of MODE, printing to CONSOLE (rich's, for a styled table)."""
     if mode == "json":
         return JsonFormatter(console)
     return TextFormatter(console, styled=mode == "table")
@@ -86,7 +94,7 @@ def blocks_fit(encoding: str) -> bool:
 class JsonFormatter:
     """Print the structures of `schema`."""
 
-    console: Console
+    console: Console | Screen
 
     def _print(self, value: object) -> None:
         write(schema.to_json(value))
@@ -193,7 +201,7 @@ class TextFormatter:
     Tables are laid out here, cell by cell, to exact widths; rich only colours them.
     """
 
-    console: Console
+    console: Console | Screen
     styled: bool
 
     # ------------------------------------------------------------ building blocks
@@ -283,6 +291,7 @@ class TextFormatter:
                 line = line[:-1]
             for text, style in line:
                 joined.append(text, style or None)
+        assert not isinstance(self.console, Screen)  # a styled table has rich's console
         self.console.print(joined, soft_wrap=True)
 
     # ------------------------------------------------------------ status

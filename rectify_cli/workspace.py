@@ -52,9 +52,7 @@ def embedded_plan() -> Path:
     A wheel carries it as rectify_cli/data/measures.yaml; an editable install of a
     checkout reads data/measures.yaml at the repository root, where it is maintained.
     """
-    from importlib.resources import files
-
-    shipped = Path(str(files("rectify_cli") / "data" / "measures.yaml"))
+    shipped = Path(__file__).resolve().parent / "data" / "measures.yaml"  # a wheel is a folder
     checkout = Path(__file__).resolve().parents[1] / "data" / "measures.yaml"
     return shipped if shipped.is_file() or not checkout.is_file() else checkout
 

@@ -34,10 +34,11 @@ if not _editable():
     sys.path[:] = [p for p in sys.path if Path(p or os.curdir).resolve() != REPO] + [str(REPO)]
 
 from rectify_cli import workspace  # noqa: E402
-from rectify_cli.cli import app  # noqa: E402
+from rectify_cli.cli import app, load  # noqa: E402
 from rectify_cli.ledger import create_empty  # noqa: E402
 
 INSTALLED_FROM_CHECKOUT = _editable()
+load(None)  # every command, registered once for the in-process runs
 
 
 @dataclass

@@ -136,7 +136,10 @@ def main() -> None:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="replace")
+    from .commands import load, needed
+
     try:
+        load(needed(sys.argv[1:]))
         app(prog_name="rectify")
     except BrokenPipeError:
         sys.stderr.close()

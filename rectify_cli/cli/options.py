@@ -149,18 +149,32 @@ def output(json_: bool, plain: bool = False) -> Formatter:
     """Choose the output once: JSON if asked, a table on a terminal, plain text otherwise.
 
     The width is the terminal's (or COLUMNS, or 80 in a pipe); bars are drawn with
-    characters the output's encoding can show.
+    characters the output's encoding can show. Only a terminal's table needs rich's
+    console (for colour); plain text and JSON go without it.
     """
+    from ..render import Screen, formatter
+
+    encoding = (getattr(sys.stdout, "encoding", None) or "utf-8").lower()
+    if json_ or plain or not on_terminal():
+        return formatter("json" if json_ else "plain", Screen(_width(), encoding))
     from rich.console import Console
 
-    from ..render import formatter
+    console = Console(highlight=False, emoji=False, markup=False, force_terminal=True)
+    return formatter("table", console)
 
-    table = on_terminal() and not plain and not json_
-    console = Console(
-        highlight=False,
-        emoji=False,
-        markup=False,
-        color_system="auto" if table else None,
-        force_terminal=table or None,
-    )
-    return formatter("json" if json_ else "table" if table else "plain", console)
+
+def _width() -> int:
+    """Return the width plain text is laid out to, as rich measures a console that is not a
+    terminal: COLUMNS, else the size of the first standard stream that is a terminal (the
+    one a pipe's reader sees), else 80."""
+    import os
+
+    columns = os.environ.get("COLUMNS")
+    if columns is not None and columns.isdigit():
+        return int(columns)
+    for stream in (1, 2) if os.name == "nt" else (0, 1, 2):
+        try:
+            return os.get_terminal_size(stream).columns or 80
+        except (AttributeError, ValueError, OSError):
+            continue
+    return 80
