@@ -224,13 +224,16 @@ def double_sign_offs(index: Index) -> list[tuple[int, int]]:
     no reopening between: what merging two copies of a ledger can produce."""
     pairs = []
     open_close: dict[int, int] = {}  # measure -> its sign-off in force
-    for row in sorted((r for r in range(len(index)) if index.counts(r)), key=index.key):
-        code, action = index.id[row], index.action[row]
-        if action == _CLOSE:
+    keys = list(zip(index.date, index.moment, index.line, strict=True))  # order of effect
+    acts, voided = index.action, index.voided
+    rows = [r for r, a in enumerate(acts) if a in (_CLOSE, _REOPEN) and r not in voided]
+    for row in sorted(rows, key=keys.__getitem__):
+        code = index.id[row]
+        if acts[row] == _CLOSE:
             if code in open_close:
                 pairs.append((open_close[code], row))
             open_close[code] = row
-        elif action == _REOPEN:
+        else:
             open_close.pop(code, None)
     return pairs
 

@@ -66,8 +66,8 @@ class Evidence:
 class Event:
     """One thing that happened to a measure, as recorded in the ledger.
 
-    Validated by pydantic when read from a file; its own rules (`__post_init__`) hold for
-    an event the program makes as well.
+    Validated by pydantic when read from a file (where `ledger.parse_chunks` also refuses
+    lone surrogates); its own rules (`__post_init__`) hold for an event the program makes.
     """
 
     __pydantic_config__: ClassVar[dict[str, Any]] = CONFIG
@@ -92,19 +92,10 @@ class Event:
     prev: tuple[str, ...] = ()
     hash: str | None = None
 
-    @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
-        """Validate as a dataclass, after refusing text no file can hold (see `_utf8`)."""
-        from pydantic_core import core_schema
-
-        return core_schema.no_info_before_validator_function(_utf8, handler(source))
-
     def __post_init__(self) -> None:
-        for value in (self.note, self.by, self.owner, self.approved_by, self.id):
-            if isinstance(value, str):
-                _utf8(value)
-        for piece in self.evidence:
-            _utf8([piece.text, piece.path])
+        texts = [self.note, self.by, self.id, self.owner or "", self.approved_by or ""]
+        texts += [piece.text or piece.path or "" for piece in self.evidence]
+        _utf8("".join(texts))
         for when in (self.recorded.date(), self.date, self.to, self.eta):
             if when is not None and not 1949 <= when.year <= 2999:
                 raise ValueError(f"时间 {when} 不合常理,应在 1949 年至 2999 年之间")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -100,11 +101,10 @@ class DuplicateKey(ValueError):
 
 def _once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """Return the mapping of PAIRS, refusing a key given twice."""
-    found: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in found:
-            raise DuplicateKey(key)
-        found[key] = value
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        seen: set[str] = set()
+        raise DuplicateKey(next(k for k, _ in pairs if k in seen or seen.add(k)))  # type: ignore[func-returns-value]
     return found
 
 
@@ -170,52 +170,80 @@ def split_lines(
     return found, problems
 
 
+CHUNK = 4096  # records validated at a time: memory follows the chunk, not the file
+# JSON's \ud800 and YAML's \U0000d800: the only ways a line of UTF-8 holds a lone surrogate
+_ESCAPED_SURROGATE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
 def parse_entries(
     path: Path, raw: bytes, first_line: int = 1, first_offset: int = 0
 ) -> list[tuple[int, int, Event]]:
     """Parse the bytes RAW of ledger PATH into (line, offset, event); raise listing every bad line."""
+    return [
+        (line, offset, event)
+        for chunk in parse_chunks(path, raw, first_line, first_offset)
+        for line, offset, event, _ in chunk
+    ]
+
+
+def parse_chunks(
+    path: Path, raw: bytes, first_line: int = 1, first_offset: int = 0
+) -> Iterator[list[tuple[int, int, Event, dict[str, Any]]]]:
+    """Yield the records of RAW, CHUNK at a time, as (line, offset, event, content as read).
+
+    Every line is read before the last chunk is given; if any is bad, DataInvalid lists
+    every bad line instead, and nothing built from the chunks may be kept.
+    """
     from pydantic import ValidationError
 
-    from .events import Event
+    from .events import Event, _utf8
     from .rules import adapter
 
     lines, diagnostics = split_lines(path, raw, first_line, first_offset)
-    values: list[Any] = []
-    kept: list[tuple[int, int, str]] = []
-    for number, offset, line in lines:
+    validator = adapter(list[Event])
+    for start in range(0, len(lines), CHUNK):
+        values: list[Any] = []
+        kept: list[tuple[int, int, str]] = []
+        for number, offset, line in lines[start : start + CHUNK]:
+            try:
+                value = _parse_line(line)
+                if _ESCAPED_SURROGATE.search(line):  # the one way a file holds a lone surrogate
+                    _utf8(value)
+            except json.JSONDecodeError as exc:
+                said = "无法解析的记录(应为一行 JSON/YAML 映射)"
+                diagnostics.append(Diagnostic(path, number, exc.colno, said))
+                continue
+            except RecursionError:
+                said = "记录中的列表或映射嵌套过深,无法读取"
+                diagnostics.append(Diagnostic(path, number, 1, said))
+                continue
+            except DuplicateKey as exc:
+                col = line.find(f'"{exc}"', line.find(f'"{exc}"') + 1) + 1
+                said = f"字段“{exc}”写了两次:一条记录中每个字段只能写一次"
+                diagnostics.append(Diagnostic(path, number, max(col, 1), said))
+                continue
+            except ValueError as exc:
+                diagnostics.append(Diagnostic(path, number, 1, str(exc)))
+                continue
+            if not isinstance(value, dict):
+                diagnostics.append(Diagnostic(path, number, 1, "记录应为“键: 值”的映射"))
+                continue
+            values.append(value)
+            kept.append((number, offset, line))
         try:
-            value = _parse_line(line)
-        except json.JSONDecodeError as exc:
-            diagnostics.append(
-                Diagnostic(path, number, exc.colno, "无法解析的记录(应为一行 JSON/YAML 映射)")
-            )
+            events = validator.validate_python(values)
+        except ValidationError as exc:
+            for error in exc.errors():
+                index = error["loc"][0]
+                number, _, line = kept[index] if isinstance(index, int) else (0, 0, "")
+                field = next((p for p in error["loc"][1:] if isinstance(p, str)), None)
+                col = line.find(f'"{field}"') + 1 if field else 1
+                diagnostics.append(Diagnostic(path, number, max(col, 1), _field_message(error)))
             continue
-        except RecursionError:
-            diagnostics.append(Diagnostic(path, number, 1, "记录中的列表或映射嵌套过深,无法读取"))
-            continue
-        except DuplicateKey as exc:
-            col = line.find(f'"{exc}"', line.find(f'"{exc}"') + 1) + 1
-            said = f"字段“{exc}”写了两次:一条记录中每个字段只能写一次"
-            diagnostics.append(Diagnostic(path, number, max(col, 1), said))
-            continue
-        if not isinstance(value, dict):
-            diagnostics.append(Diagnostic(path, number, 1, "记录应为“键: 值”的映射"))
-            continue
-        values.append(value)
-        kept.append((number, offset, line))
-    events: list[Event] = []
-    try:
-        events = adapter(list[Event]).validate_python(values)
-    except ValidationError as exc:
-        for error in exc.errors():
-            index = error["loc"][0]
-            number, _, line = kept[index] if isinstance(index, int) else (0, 0, "")
-            field = next((p for p in error["loc"][1:] if isinstance(p, str)), None)
-            col = line.find(f'"{field}"') + 1 if field else 1
-            diagnostics.append(Diagnostic(path, number, max(col, 1), _field_message(error)))
+        if not diagnostics:
+            yield [(n, o, e, v) for (n, o, _), e, v in zip(kept, events, values, strict=True)]
     if diagnostics:
         raise DataInvalid(sorted(diagnostics, key=lambda d: (d.line, d.col)))
-    return [(n, o, e) for (n, o, _), e in zip(kept, events, strict=True)]
 
 
 def parse_ledger(
@@ -225,23 +253,33 @@ def parse_ledger(
     chain: Verification | None = None,
 ) -> Ledger:
     """Parse and validate the whole of ledger PATH, whose content is RAW, and check its hash
-    chain (or use PARSED and CHAIN, when the caller has them already)."""
-    parsed = parse_entries(path, raw) if parsed is None else parsed
-    chain = verify(path, raw, parsed) if chain is None else chain
-    unhashed = {line for line, _, event in parsed if not event.hash}
-    broken = tuple(d for d in chain.problems if d.line not in unhashed)
+    chain (or use PARSED and CHAIN, when the caller has them already).
+
+    Without them, records are read a chunk at a time into the index and the chain check,
+    and dropped: memory follows the index, not the file.
+    """
     index = Index()
-    tips: dict[str, None] = {}
-    unchained = None
-    for line, offset, event in parsed:
-        index.add(line, offset, event)
-        for parent in event.prev:
-            tips.pop(parent, None)
-        if event.hash:
-            tips[event.hash] = None
-        elif unchained is None:
-            unchained = line
-    return Ledger(path, index, tuple(tips), unchained, raw.count(b"\n"), True, broken)
+    if parsed is None or chain is None:
+        checking = Chain(path)
+        for chunk in parse_chunks(path, raw):
+            for line, _, event, content in chunk:
+                checking.add(line, event, content)
+            index.extend((line, offset, event) for line, offset, event, _ in chunk)
+        problems, tips, unhashed = checking.problems, tuple(checking.tips), checking.unhashed
+    else:
+        index.extend(parsed)
+        problems, unhashed = list(chain.problems), [n for n, _, e in parsed if not e.hash]
+        ends: dict[str, None] = {}
+        for _, _, event in parsed:
+            for parent in event.prev:
+                ends.pop(parent, None)
+            if event.hash:
+                ends[event.hash] = None
+        tips = tuple(ends)
+    skipped = set(unhashed)
+    broken = tuple(d for d in problems if d.line not in skipped)
+    unchained = unhashed[0] if unhashed else None
+    return Ledger(path, index, tips, unchained, raw.count(b"\n"), True, broken)
 
 
 def read_ledger(path: Path, cache: Path | None = None, *, locked: bool = False) -> Ledger:
@@ -573,11 +611,11 @@ def upgrade(path: Path, now: datetime) -> Upgrade:
     """
     with locked_ledger(path):
         raw = read_bytes(path, locked=True) or b""
-        parsed = parse_entries(path, raw) if raw else []
+        parsed, chain = read_checked(path, raw)
         unhashed = {line for line, _, event in parsed if not event.hash}
         if not unhashed:
             return Upgrade(None, 0)
-        forged = [d for d in verify(path, raw, parsed).problems if d.line not in unhashed]
+        forged = [d for d in chain.problems if d.line not in unhashed]
         if forged:
             raise DataInvalid(
                 [
@@ -667,52 +705,50 @@ def read_whole(path: Path) -> tuple[Ledger, list[Entry], Verification]:
     raw = read_bytes(path)
     if raw is None:
         return Ledger(path), [], Verification(0, "", 0, ())
-    parsed = parse_entries(path, raw)
+    parsed, chain = read_checked(path, raw)
     entries = [Entry(line, event) for line, _, event in parsed]
-    chain = verify(path, raw, parsed)
     return parse_ledger(path, raw, parsed, chain), entries, chain
 
 
-def verify(
-    path: Path, raw: bytes | None = None, parsed: list[tuple[int, int, Event]] | None = None
-) -> Verification:
-    """Check that every event's hash matches its content and names earlier events as prev.
+class Chain:
+    """The hash chain, checked record by record in file order: each hash matches its
+    record's content, names only earlier records as prev, and no record comes twice."""
 
-    RAW and PARSED are the file's bytes and events when the caller has read them already.
-    """
-    raw = read_bytes(path) if raw is None else raw
-    if raw is None:
-        return Verification(0, "", 0, ())
-    entries = parse_entries(path, raw) if parsed is None else parsed
-    content = {n: _parse_line(text) for n, _, text in split_lines(path, raw)[0]}
-    problems: list[Diagnostic] = []
-    seen: set[str] = set()
-    tips: dict[str, None] = {}
-    recorded: dict[str, tuple[datetime, int]] = {}  # hash -> when and where it was recorded
-    for line, _, event in entries:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.events = 0
+        self.problems: list[Diagnostic] = []
+        self.tips: dict[str, None] = {}
+        self.recorded: dict[str, tuple[datetime, int]] = {}  # hash -> when and where recorded
+        self.unhashed: list[int] = []  # the lines of records without a hash
+
+    def add(self, line: int, event: Event, content: dict[str, Any]) -> None:
+        """Check the record on LINE, whose CONTENT as read is EVENT."""
+        path, problems = self.path, self.problems
+        self.events += 1
         if event.hash is None:
-            problems.append(
-                Diagnostic(path, line, 1, "记录没有哈希(未加链);确认无误后可运行 rectify upgrade")
-            )
-            continue
+            said = "记录没有哈希(未加链);确认无误后可运行 rectify upgrade"
+            problems.append(Diagnostic(path, line, 1, said))
+            self.unhashed.append(line)
+            for parent in event.prev:
+                self.tips.pop(parent, None)
+            return
         try:
-            actual = digest(content[line])
+            actual = digest(content)
         except TypeError:  # a hand-written YAML line holding dates, not strings
             actual = ""
         if actual != event.hash:
             problems.append(Diagnostic(path, line, 1, "内容与其哈希不符:此记录写入后被改动过"))
         for parent in event.prev:
-            if parent not in seen:
+            if parent not in self.recorded:
                 problems.append(
                     Diagnostic(
-                        path,
-                        line,
-                        1,
+                        path, line, 1,
                         f"前序记录 {parent[:12]}… 不在此行之前:有记录被删除、插入或调换了顺序",
                     )
-                )
-            elif recorded[parent][0] > event.recorded:
-                then, at = recorded[parent]
+                )  # fmt: skip
+            elif self.recorded[parent][0] > event.recorded:
+                then, at = self.recorded[parent]
                 problems.append(
                     Diagnostic(
                         path, line, 1,
@@ -720,15 +756,38 @@ def verify(
                         f"的登记时刻 {then:%Y-%m-%d %H:%M:%S}:电脑时钟有误,或此记录是事后补写的",
                     )
                 )  # fmt: skip
-            tips.pop(parent, None)
-        recorded[event.hash] = (event.recorded, line)
-        if event.hash in seen:
+            self.tips.pop(parent, None)
+        if event.hash in self.recorded:
             problems.append(Diagnostic(path, line, 1, "与前面某条记录完全相同(重复记录)"))
-        seen.add(event.hash)
-        tips[event.hash] = None
-    return Verification(
-        len(entries), head_of(tuple(tips)), len(tips), tuple(problems), _side_branches(entries)
-    )
+        else:
+            self.recorded[event.hash] = (event.recorded, line)
+        self.tips[event.hash] = None
+
+    def result(self, entries: list[tuple[int, int, Event]] | None = None) -> Verification:
+        """Return what the check found; with every record's ENTRIES, also the side branches."""
+        side = _side_branches(entries) if entries is not None else ()
+        tips = tuple(self.tips)
+        return Verification(self.events, head_of(tips), len(tips), tuple(self.problems), side)
+
+
+def read_checked(path: Path, raw: bytes) -> tuple[list[tuple[int, int, Event]], Verification]:
+    """Parse every record of RAW, the bytes of ledger PATH, and check its hash chain, in one
+    reading of each line."""
+    chain = Chain(path)
+    parsed: list[tuple[int, int, Event]] = []
+    for chunk in parse_chunks(path, raw):
+        for line, offset, event, content in chunk:
+            chain.add(line, event, content)
+            parsed.append((line, offset, event))
+    return parsed, chain.result(parsed)
+
+
+def verify(path: Path, raw: bytes | None = None) -> Verification:
+    """Check that every event's hash matches its content and names earlier events as prev."""
+    raw = read_bytes(path) if raw is None else raw
+    if raw is None:
+        return Verification(0, "", 0, ())
+    return read_checked(path, raw)[1]
 
 
 def _ancestors(by_hash: dict[str, Event], start: str) -> set[str]:
@@ -760,8 +819,7 @@ def extends(path: Path, head: str) -> tuple[bool, str]:
     removed, changed or reordered.
     """
     raw = read_bytes(path) or b""
-    parsed = parse_entries(path, raw) if raw else []
-    chain = verify(path, raw, parsed)
+    parsed, chain = read_checked(path, raw)
     if chain.problems:
         return False, f"哈希链不完整({len(chain.problems)} 处问题,见 rectify verify):账本被改写过"
     by_hash = {event.hash: event for _, _, event in parsed if event.hash}
