@@ -219,6 +219,30 @@ def _latest_until(m: Index, as_of: date) -> dict[tuple[int, int], int]:
     return latest
 
 
+def closed_counts(plan: Plan, index: Index, days: list[date]) -> list[int]:
+    """Return how many of the plan's measures stand signed off at each of DAYS (ascending):
+    what `replay` counts as closed, in one sweep over the sign-offs and reopenings."""
+    codes = {index.code_of(m.id) for m in plan.measures}
+    keys = list(zip(index.date, index.moment, index.line, strict=True))
+    acts, ids, voided = index.action, index.id, index.voided
+    rows = [
+        r
+        for r, a in enumerate(acts)
+        if a in (_CLOSE, _REOPEN) and r not in voided and ids[r] in codes
+    ]
+    rows.sort(key=keys.__getitem__)
+    closed: set[int] = set()
+    counts, n = [], 0
+    for day in days:
+        cutoff = day.toordinal()
+        while n < len(rows) and keys[rows[n]][0] <= cutoff:
+            row = rows[n]
+            (closed.add if acts[row] == _CLOSE else closed.discard)(ids[row])
+            n += 1
+        counts.append(len(closed))
+    return counts
+
+
 def double_sign_offs(index: Index) -> list[tuple[int, int]]:
     """Return each pair of rows (earlier, later) where a measure was signed off again with
     no reopening between: what merging two copies of a ledger can produce."""

@@ -208,7 +208,12 @@ class Plan:
 
     def problem(self, number: int) -> Problem:
         """Return problem NUMBER."""
-        return next(p for p in self.problems if p.number == number)
+        return self.by_number[number]
+
+    @cached_property
+    def by_number(self) -> dict[int, Problem]:
+        """Map each problem's number to it."""
+        return {p.number: p for p in self.problems}
 
     def due(self, measure: Measure) -> date | None:
         """Return the date MEASURE is due, or None for an ongoing measure."""

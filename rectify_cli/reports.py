@@ -182,11 +182,11 @@ def trend(plan: Plan, index: Index, as_of: date, step: Step = "week") -> list[Po
         n += 1
         day = start + timedelta(weeks=n) if step == "week" else add_months(start, n)
     days.append(as_of)
-    points = []
-    for day in days:
-        items = core.replay(plan, index, day)
-        points.append(Point(day, sum(i.closed for i in items), len(items)))
-    return points
+    total = len(plan.by_id)
+    return [
+        Point(day, n, total)
+        for day, n in zip(days, core.closed_counts(plan, index, days), strict=True)
+    ]
 
 
 def deadline_checks(plan: Plan, index: Index, as_of: date) -> list[DeadlineCheck]:

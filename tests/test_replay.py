@@ -82,6 +82,9 @@ def test_replay_matches_the_obvious_replay(
         for mid in ("1.1", "1.2", "2.1"):
             state, closed_on = oracle(written, mid, as_of)
             assert (items[mid].state, items[mid].closed_on) == (state, closed_on)
+        days = [START + timedelta(days=d) for d in range(-1, 63, 6)]  # a trend's points
+        replayed = [sum(i.closed for i in core.replay(plan, ledger.index, d)) for d in days]
+        assert core.closed_counts(plan, ledger.index, days) == replayed
 
 
 def one_sign_off() -> str:
