@@ -415,9 +415,10 @@ def unsealed(data: bytes, key: bytes) -> tuple[dict[str, Any], bytes] | None:
 
 
 def load_index(
-    folder: Path, path: Path, ident: Identity, version: str
-) -> tuple[Index, dict[str, Any]] | None:
-    """Return the cached index of ledger PATH if it was made from it in state IDENT."""
+    folder: Path, path: Path, version: str
+) -> tuple[Index, dict[str, Any], Identity] | None:
+    """Return the cached index of ledger PATH, with its extra values and the state of the
+    file (size, SHA-256) it was made from, if this user's rectify wrote it for PATH."""
     try:
         key = _key(folder)
         if key is None:
@@ -426,16 +427,19 @@ def load_index(
         if opened is None:
             return None  # the cache file itself was damaged or edited
         header, body = opened
-        expected = _header(path, ident, version)
-        if any(header.get(k) != v for k, v in expected.items()):
+        expected = _header(path, (0, ""), version)
+        if any(header.get(k) != v for k, v in expected.items() if k != "identity"):
+            return None
+        size, digest = header["identity"]
+        if not isinstance(size, int) or not isinstance(digest, str):
             return None
         index = Index(names=list(header["names"]), max_date=header["max_date"])
         position = 0
         for c in COLUMNS:
             column = array(c.typecode)
-            size = header["rows"] * column.itemsize
-            column.frombytes(body[position : position + size])
-            position += size
+            length = header["rows"] * column.itemsize
+            column.frombytes(body[position : position + length])
+            position += length
             setattr(index, c.name, column)
         if position != len(body) or any(len(c) != header["rows"] for c in _arrays(index)):
             return None
@@ -444,7 +448,7 @@ def load_index(
         index.voided = {row: by for row, by in header["voided"]}
         index.pinned = {code: row for code, row in header["pinned"]}
         index.definition = {code: row for code, row in header["definition"]}
-        return index, dict(header["extra"])
+        return index, dict(header["extra"]), (size, digest)
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
 

@@ -31,7 +31,7 @@ from .errors import (
     reason,
     undecodable,
 )
-from .index import Index
+from .index import Index, _short
 
 if TYPE_CHECKING:
     from .events import Event
@@ -285,9 +285,11 @@ def parse_ledger(
 def read_ledger(path: Path, cache: Path | None = None, *, locked: bool = False) -> Ledger:
     """Read the ledger at PATH; a missing file is an empty ledger.
 
-    With a CACHE folder, the index cached for exactly this state of the file are used
-    instead of parsing it, and a parse refreshes the cache. LOCKED says the caller holds
-    the ledger's lock.
+    With a CACHE folder, the index cached for exactly this state of the file is used
+    instead of parsing it; if the file only grew at its end since (an append by another
+    clerk, a git pull of an append-only file), the cached index is extended by the new
+    lines once the bytes it was made from are found unchanged at the file's start. A parse
+    refreshes the cache. LOCKED says the caller holds the ledger's lock.
     """
     from . import __version__
     from .index import load_index, save_index
@@ -295,21 +297,80 @@ def read_ledger(path: Path, cache: Path | None = None, *, locked: bool = False) 
     raw = read_bytes(path, locked=locked)
     if raw is None:
         return Ledger(path)
-    content = hashlib.sha256(raw)
-    key = (len(raw), content.hexdigest())
+    hit = load_index(cache, path, __version__) if cache is not None else None
+    ledger = None
+    if hit is not None:
+        index, extra, (size, digest_hex) = hit
+        if size <= len(raw) and (size == 0 or raw[size - 1 : size] == b"\n"):
+            content = hashlib.sha256(memoryview(raw)[:size])
+            if content.hexdigest() == digest_hex:
+                broken = [Diagnostic(path, line, col, said) for line, col, said in extra["broken"]]
+                kept = Ledger(
+                    path, index, tuple(extra["tips"]), extra["unchained"], extra["lines"], True,
+                    tuple(broken), content, size,
+                )  # fmt: skip
+                if size == len(raw):
+                    return kept
+                ledger = _grown(kept, raw)
+    if ledger is None:
+        ledger = replace(parse_ledger(path, raw), content=hashlib.sha256(raw), size=len(raw))
     if cache is not None:
-        hit = load_index(cache, path, key, __version__)
-        if hit is not None:
-            index, extra = hit
-            broken = tuple(Diagnostic(path, line, col, said) for line, col, said in extra["broken"])
-            return Ledger(
-                path, index, tuple(extra["tips"]), extra["unchained"], extra["lines"], True,
-                broken, content, len(raw),
-            )  # fmt: skip
-    ledger = replace(parse_ledger(path, raw), content=content, size=len(raw))
-    if cache is not None:
+        key = (len(raw), ledger.content.hexdigest())
         save_index(cache, path, key, __version__, ledger.index, _extra(ledger))
     return ledger
+
+
+def _grown(kept: Ledger, raw: bytes) -> Ledger | None:
+    """Return the ledger KEPT (the index of the first `kept.size` bytes of RAW) extended by
+    the lines after them, checked into the chain as a whole read would check them; None
+    where only a whole read can tell (records without a hash, a moment to the second)."""
+    path, index = kept.path, kept.index.copy()
+    if kept.unchained is not None:
+        return None
+    problems, tips = list(kept.broken), dict.fromkeys(kept.tips)
+    new: dict[str, tuple[datetime, int]] = {}
+    rows: list[tuple[int, int, Event]] = []
+    for chunk in parse_chunks(path, raw[kept.size :], kept.lines + 1, kept.size):
+        for line, offset, event, content in chunk:
+            if event.hash is None:
+                return None
+            if digest(content) != event.hash:
+                problems.append(Diagnostic(path, line, 1, "内容与其哈希不符:此记录写入后被改动过"))
+            for parent in event.prev:
+                if parent in new:
+                    then, at = new[parent]
+                else:
+                    row = index.row_of(_short(parent))
+                    if row is None:
+                        said = (
+                            f"前序记录 {parent[:12]}… 不在此行之前:有记录被删除、插入或调换了顺序"
+                        )
+                        problems.append(Diagnostic(path, line, 1, said))
+                        tips.pop(parent, None)
+                        continue
+                    if index.moment[row] >= int(event.recorded.timestamp()):
+                        return None  # the index keeps whole seconds: is it earlier?
+                    then, at = event.recorded, index.line[row]
+                if then > event.recorded:
+                    problems.append(
+                        Diagnostic(
+                            path, line, 1,
+                            f"登记时刻 {event.recorded:%Y-%m-%d %H:%M:%S} 早于它的前序记录(第 {at} 行)"
+                            f"的登记时刻 {then:%Y-%m-%d %H:%M:%S}:电脑时钟有误,或此记录是事后补写的",
+                        )
+                    )  # fmt: skip
+                tips.pop(parent, None)
+            if event.hash in new or index.row_of(_short(event.hash)) is not None:
+                problems.append(Diagnostic(path, line, 1, "与前面某条记录完全相同(重复记录)"))
+            else:
+                new[event.hash] = (event.recorded, line)
+            tips[event.hash] = None
+            rows.append((line, offset, event))
+    index.extend(rows)
+    content = kept.content.copy()
+    content.update(memoryview(raw)[kept.size :])
+    lines = kept.lines + raw.count(b"\n", kept.size)
+    return Ledger(path, index, tuple(tips), None, lines, True, tuple(problems), content, len(raw))
 
 
 def read_bytes(path: Path, *, locked: bool = False) -> bytes | None:

@@ -251,8 +251,8 @@ def test_the_cached_index_holds_what_the_file_does(
     edit(plan, "deadline: 9月底", "deadline: 10月底")
     ok(run("amend", "--reason", "调整"))
     ok(run("void", "5", "--reason", "撤回"))
-    cached = load_index(cache_folder(), isolated, content_key(isolated.read_bytes()), __version__)
-    assert cached is not None
+    cached = load_index(cache_folder(), isolated, __version__)
+    assert cached is not None and cached[2] == content_key(isolated.read_bytes())
     fresh = read_whole(isolated)[0].index
     assert (cached[0].pinned, cached[0].definition) == (fresh.pinned, fresh.definition)
     assert fresh.definition == fresh.pinned  # the void took the amendment back: first again
