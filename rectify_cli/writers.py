@@ -245,14 +245,17 @@ def _set(cell: Any, value: object) -> Any:
     return cell
 
 
-def _append(sheet: Any, values: Sequence[object]) -> list[object]:
-    """Append VALUES to SHEET as `_set` writes them; return what the cells hold."""
+def _append(sheet: Any, values: Sequence[object]) -> tuple[list[object], int]:
+    """Append VALUES to SHEET as `_set` writes them; return what the cells hold, and the row."""
+    from openpyxl.cell import Cell
+
     held = [excel_text(v) if isinstance(v, str) else v for v in values]
-    sheet.append(held)
-    for n, value in enumerate(held, start=1):
-        if isinstance(value, str):
-            _as_text(sheet.cell(row=sheet.max_row, column=n))
-    return held
+    cells = [Cell(sheet, value=value) for value in held]  # made before: finding the row
+    for cell in cells:  # appended (sheet.max_row) costs a pass over every cell
+        if isinstance(cell.value, str):
+            _as_text(cell)
+    sheet.append(cells)
+    return held, cells[0].row
 
 
 def xlsx(report: Report, rows: list[Row], entries: list[Entry], timezone: str) -> bytes:
@@ -301,10 +304,10 @@ def xlsx(report: Report, rows: list[Row], entries: list[Entry], timezone: str) -
     header(ledger_sheet, [h for h, _ in COLUMNS], [WIDTHS[k] for _, k in COLUMNS])
     widths = [float(WIDTHS[k]) for _, k in COLUMNS]
     for row in rows:
-        cells = _append(ledger_sheet, [getattr(row, key) or None for _, key in COLUMNS])
-        fit_height(ledger_sheet, ledger_sheet.max_row, cells, widths)
+        cells, at = _append(ledger_sheet, [getattr(row, key) or None for _, key in COLUMNS])
+        fit_height(ledger_sheet, at, cells, widths)
         for n, (_, key) in enumerate(COLUMNS, start=1):
-            cell = ledger_sheet.cell(row=ledger_sheet.max_row, column=n)
+            cell = ledger_sheet.cell(row=at, column=n)
             cell.alignment = wrap
             if key in ("due", "closed_on"):
                 cell.number_format = "yyyy-mm-dd"
@@ -355,19 +358,19 @@ def xlsx(report: Report, rows: list[Row], entries: list[Entry], timezone: str) -
             entry.line,
             e.hash,
         ]
-        held = _append(history, values)
+        held, at = _append(history, values)
         texts = [v if isinstance(v, str) else None for v in held]
         texts[-1] = None  # the hash may run past its column
-        fit_height(history, history.max_row, texts, history_widths)
+        fit_height(history, at, texts, history_widths)
         for n, fmt in (
             (1, "yyyy-mm-dd hh:mm:ss"),
             (2, "yyyy-mm-dd"),
             (10, "yyyy-mm-dd"),
             (11, "yyyy-mm-dd"),
         ):
-            history.cell(row=history.max_row, column=n).number_format = fmt
+            history.cell(row=at, column=n).number_format = fmt
         for n in (4, 6, 7):
-            history.cell(row=history.max_row, column=n).alignment = wrap
+            history.cell(row=at, column=n).alignment = wrap
     history.auto_filter.ref = history.dimensions
 
     rates = book.create_sheet("完成率")
