@@ -250,8 +250,10 @@ def _append(sheet: Any, values: Sequence[object]) -> tuple[list[object], int]:
     from openpyxl.cell import Cell
 
     held = [excel_text(v) if isinstance(v, str) else v for v in values]
-    cells = [Cell(sheet, value=value) for value in held]  # made before: finding the row
-    for cell in cells:  # appended (sheet.max_row) costs a pass over every cell
+    # the cells are made first, then appended: finding the row after (sheet.max_row) is a
+    # pass over every cell of the sheet
+    cells = [Cell(sheet, row=None, column=None, value=v) for v in held]  # type: ignore[arg-type]
+    for cell in cells:
         if isinstance(cell.value, str):
             _as_text(cell)
     sheet.append(cells)
