@@ -104,7 +104,10 @@ def _once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     found = dict(pairs)
     if len(found) != len(pairs):
         seen: set[str] = set()
-        raise DuplicateKey(next(k for k, _ in pairs if k in seen or seen.add(k)))  # type: ignore[func-returns-value]
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKey(key)
+            seen.add(key)
     return found
 
 
@@ -324,53 +327,40 @@ def _grown(kept: Ledger, raw: bytes) -> Ledger | None:
     """Return the ledger KEPT (the index of the first `kept.size` bytes of RAW) extended by
     the lines after them, checked into the chain as a whole read would check them; None
     where only a whole read can tell (records without a hash, a moment to the second)."""
+    from datetime import timezone
+
     path, index = kept.path, kept.index.copy()
     if kept.unchained is not None:
         return None
-    problems, tips = list(kept.broken), dict.fromkeys(kept.tips)
-    new: dict[str, tuple[datetime, int]] = {}
+
+    def indexed(hashed: str) -> int | None:  # 60 bits of the hash: a forgery needs 2^60 tries
+        return index.row_of(_short(hashed))
+
+    def earlier(hashed: str) -> tuple[datetime, int] | None:
+        row = indexed(hashed)  # the index keeps whole seconds, earlier than the record's own
+        if row is None:
+            return None
+        return datetime.fromtimestamp(index.moment[row], timezone.utc), index.line[row]
+
+    chain = Chain(path, earlier, kept)
     rows: list[tuple[int, int, Event]] = []
     for chunk in parse_chunks(path, raw[kept.size :], kept.lines + 1, kept.size):
         for line, offset, event, content in chunk:
             if event.hash is None:
                 return None
-            if digest(content) != event.hash:
-                problems.append(Diagnostic(path, line, 1, "内容与其哈希不符:此记录写入后被改动过"))
             for parent in event.prev:
-                if parent in new:
-                    then, at = new[parent]
-                else:
-                    row = index.row_of(_short(parent))
-                    if row is None:
-                        said = (
-                            f"前序记录 {parent[:12]}… 不在此行之前:有记录被删除、插入或调换了顺序"
-                        )
-                        problems.append(Diagnostic(path, line, 1, said))
-                        tips.pop(parent, None)
-                        continue
-                    if index.moment[row] >= int(event.recorded.timestamp()):
-                        return None  # the index keeps whole seconds: is it earlier?
-                    then, at = event.recorded, index.line[row]
-                if then > event.recorded:
-                    problems.append(
-                        Diagnostic(
-                            path, line, 1,
-                            f"登记时刻 {event.recorded:%Y-%m-%d %H:%M:%S} 早于它的前序记录(第 {at} 行)"
-                            f"的登记时刻 {then:%Y-%m-%d %H:%M:%S}:电脑时钟有误,或此记录是事后补写的",
-                        )
-                    )  # fmt: skip
-                tips.pop(parent, None)
-            if event.hash in new or index.row_of(_short(event.hash)) is not None:
-                problems.append(Diagnostic(path, line, 1, "与前面某条记录完全相同(重复记录)"))
-            else:
-                new[event.hash] = (event.recorded, line)
-            tips[event.hash] = None
+                row = None if parent in chain.recorded else indexed(parent)
+                if row is not None and index.moment[row] >= int(event.recorded.timestamp()):
+                    return None  # in the same second: only the whole times can tell the order
+            chain.add(line, event, content)
             rows.append((line, offset, event))
     index.extend(rows)
     content = kept.content.copy()
     content.update(memoryview(raw)[kept.size :])
     lines = kept.lines + raw.count(b"\n", kept.size)
-    return Ledger(path, index, tuple(tips), None, lines, True, tuple(problems), content, len(raw))
+    return Ledger(
+        path, index, tuple(chain.tips), None, lines, True, tuple(chain.problems), content, len(raw)
+    )
 
 
 def read_bytes(path: Path, *, locked: bool = False) -> bytes | None:
@@ -775,13 +765,25 @@ class Chain:
     """The hash chain, checked record by record in file order: each hash matches its
     record's content, names only earlier records as prev, and no record comes twice."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(
+        self,
+        path: Path,
+        earlier: Callable[[str], tuple[datetime, int] | None] = lambda _: None,
+        ledger: Ledger | None = None,
+    ) -> None:
+        """Check records of PATH after those of LEDGER (its problems and tips), if given;
+        EARLIER finds when and where one of them was recorded, by its hash."""
         self.path = path
         self.events = 0
-        self.problems: list[Diagnostic] = []
-        self.tips: dict[str, None] = {}
+        self.problems: list[Diagnostic] = list(ledger.broken) if ledger else []
+        self.tips: dict[str, None] = dict.fromkeys(ledger.tips) if ledger else {}
         self.recorded: dict[str, tuple[datetime, int]] = {}  # hash -> when and where recorded
+        self.earlier = earlier
         self.unhashed: list[int] = []  # the lines of records without a hash
+
+    def find(self, hashed: str) -> tuple[datetime, int] | None:
+        """Return when and where the record of hash HASHED was recorded, if it was."""
+        return self.recorded.get(hashed) or self.earlier(hashed)
 
     def add(self, line: int, event: Event, content: dict[str, Any]) -> None:
         """Check the record on LINE, whose CONTENT as read is EVENT."""
@@ -801,15 +803,16 @@ class Chain:
         if actual != event.hash:
             problems.append(Diagnostic(path, line, 1, "内容与其哈希不符:此记录写入后被改动过"))
         for parent in event.prev:
-            if parent not in self.recorded:
+            found = self.find(parent)
+            if found is None:
                 problems.append(
                     Diagnostic(
                         path, line, 1,
                         f"前序记录 {parent[:12]}… 不在此行之前:有记录被删除、插入或调换了顺序",
                     )
                 )  # fmt: skip
-            elif self.recorded[parent][0] > event.recorded:
-                then, at = self.recorded[parent]
+            elif found[0] > event.recorded:
+                then, at = found
                 problems.append(
                     Diagnostic(
                         path, line, 1,
@@ -818,7 +821,7 @@ class Chain:
                     )
                 )  # fmt: skip
             self.tips.pop(parent, None)
-        if event.hash in self.recorded:
+        if self.find(event.hash) is not None:
             problems.append(Diagnostic(path, line, 1, "与前面某条记录完全相同(重复记录)"))
         else:
             self.recorded[event.hash] = (event.recorded, line)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler, TypeAdapter
@@ -49,28 +49,26 @@ STRICT = limits(strict=True)
 class After:
     """Check (and return) a field's value once its type is validated; raise ValueError to refuse."""
 
-    check: Callable[[Any], Any]
+    function: Callable[[Any], Any]
+    before: ClassVar[bool] = False
 
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
     ) -> CoreSchema:
         from pydantic_core import core_schema
 
-        return core_schema.no_info_after_validator_function(self.check, handler(source))
+        wrap = (
+            core_schema.no_info_before_validator_function
+            if self.before
+            else core_schema.no_info_after_validator_function
+        )
+        return wrap(self.function, handler(source))
 
 
-@dataclass(frozen=True)
-class Before:
+class Before(After):
     """Turn a field's raw value into what its type validates, before validation."""
 
-    turn: Callable[[Any], Any]
-
-    def __get_pydantic_core_schema__(
-        self, source: Any, handler: GetCoreSchemaHandler
-    ) -> CoreSchema:
-        from pydantic_core import core_schema
-
-        return core_schema.no_info_before_validator_function(self.turn, handler(source))
+    before = True
 
 
 @cache

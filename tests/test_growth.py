@@ -129,3 +129,23 @@ def test_a_grown_ledger_keeps_the_seconds_a_whole_read_compares(tmp_path: Path) 
     grown = read_ledger(path, cache)
     assert len(grown.broken) == 1 and "早于" in grown.broken[0].message
     same(grown, read_ledger(path))
+
+
+def test_a_hand_written_line_after_the_cached_ones_is_judged_as_a_whole_read_judges_it(
+    tmp_path: Path,
+) -> None:
+    """A YAML line typed by hand (dates unquoted, no string to hash) is a record whose hash
+    does not match, not a crash."""
+    path, cache = tmp_path / "ledger.yaml", tmp_path / "cache"
+    first, tip = chained(events(3))
+    path.write_text(HEADER + first, encoding="utf-8")
+    read_ledger(path, cache)
+    typed = (
+        "{recorded: 2023-10-02T09:00:00+08:00, date: 2023-10-02, id: '1.1', action: close, "
+        f"by: 张三, evidence: [{{text: 纪要}}], prev: ['{tip[0]}'], hash: '{'a' * 64}'}}\n"
+    )
+    with path.open("a", encoding="utf-8", newline="\n") as f:
+        f.write(typed)
+    grown = read_ledger(path, cache)
+    assert "不符" in grown.broken[-1].message
+    same(grown, read_ledger(path))

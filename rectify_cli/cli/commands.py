@@ -45,7 +45,7 @@ def _name(info: Any) -> str:
 def needed(args: list[str]) -> str | None:
     """Return the command a run with ARGS needs registered: the one it runs; "" for none (the
     bare guide, --version); None for all (help, completion, an unknown command)."""
-    if any(name.endswith("_COMPLETE") for name in os.environ if name.startswith("_RECTIFY")):
+    if "_RECTIFY_COMPLETE" in os.environ:  # Typer's shell completion
         return None
     command = invoked(args)
     if command is None:
