@@ -118,12 +118,19 @@ def _parse_line(text: str) -> Any:
     except json.JSONDecodeError as json_error:
         import yaml
 
-        from .yamlsource import _Loader
+        from .yamlsource import _Loader, duplicate_keys, walk
 
+        loader = _Loader(text)
         try:
-            value = yaml.load(text, Loader=_Loader)
+            node = loader.get_single_node()
+            for inner, _ in walk(node) if node is not None else ():
+                for key in duplicate_keys(inner):  # YAML, like JSON, keeps the last silently
+                    raise DuplicateKey(key.value)
+            value = loader.construct_document(node) if node is not None else None
         except yaml.YAMLError:
             raise json_error from None
+        finally:
+            loader.dispose()
         if not isinstance(value, dict):
             raise json_error from None
         return value
@@ -333,8 +340,15 @@ def _grown(kept: Ledger, raw: bytes) -> Ledger | None:
     if kept.unchained is not None:
         return None
 
-    def indexed(hashed: str) -> int | None:  # 60 bits of the hash: a forgery needs 2^60 tries
-        return index.row_of(_short(hashed))
+    def indexed(hashed: str) -> int | None:
+        """Return the row of the record whose hash is HASHED: the index keeps 60 bits of
+        each hash, so the record's own line, in RAW, says whether it is the whole hash."""
+        row = index.row_of(_short(hashed))
+        if row is None:
+            return None
+        start = index.offset[row]
+        own = _parse_line(raw[start : raw.index(b"\n", start)].decode("utf-8-sig")).get("hash")
+        return row if own == hashed else None
 
     def earlier(hashed: str) -> tuple[datetime, int] | None:
         row = indexed(hashed)  # the index keeps whole seconds, earlier than the record's own

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,6 +95,38 @@ def decoded(path: Path, raw: bytes) -> str:
         raise DataInvalid([undecodable(path, raw, exc.start)]) from None
 
 
+def walk(root: yaml.Node) -> Iterator[tuple[yaml.Node, bool]]:
+    """Yield every node under ROOT once, as (node, False), and each node met again through
+    an alias as (node, True), not descended into again."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            yield node, True
+            continue
+        seen.add(id(node))
+        yield node, False
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(value for _, value in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+
+
+def duplicate_keys(node: yaml.Node) -> list[yaml.ScalarNode]:
+    """Return the keys of mapping NODE given a second time (none for another node)."""
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    keys: set[str] = set()
+    again = []
+    for key, _ in node.value:
+        if isinstance(key, yaml.ScalarNode):
+            if key.value in keys:
+                again.append(key)
+            keys.add(key.value)
+    return again
+
+
 def _structure_problems(path: Path, root: yaml.Node) -> tuple[list[Diagnostic], bool]:
     """Find duplicate keys and aliases, which the loader would silently accept.
 
@@ -102,29 +135,14 @@ def _structure_problems(path: Path, root: yaml.Node) -> tuple[list[Diagnostic], 
     """
     found: list[Diagnostic] = []
     aliased = False
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
+    for node, again in walk(root):
+        if again:
             m = node.start_mark
             found.append(Diagnostic(path, m.line + 1, m.column + 1, "不支持 YAML 锚点和别名(&、*)"))
             aliased = True
-            continue
-        seen.add(id(node))
-        if isinstance(node, yaml.MappingNode):
-            keys: set[str] = set()
-            for key, value in node.value:
-                if isinstance(key, yaml.ScalarNode):
-                    if key.value in keys:
-                        m = key.start_mark
-                        found.append(
-                            Diagnostic(path, m.line + 1, m.column + 1, f"字段“{key.value}”重复")
-                        )
-                    keys.add(key.value)
-                stack.append(value)
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
+        for key in duplicate_keys(node):
+            m = key.start_mark
+            found.append(Diagnostic(path, m.line + 1, m.column + 1, f"字段“{key.value}”重复"))
     return found, aliased
 
 

@@ -149,3 +149,23 @@ def test_a_hand_written_line_after_the_cached_ones_is_judged_as_a_whole_read_jud
     grown = read_ledger(path, cache)
     assert "不符" in grown.broken[-1].message
     same(grown, read_ledger(path))
+
+
+def test_a_predecessor_is_the_whole_hash_not_its_first_60_bits(tmp_path: Path) -> None:
+    """The index keeps 60 bits of each hash: a forged line naming a hash that shares them
+    with a real record is no more chained after a warm cache than after a whole read."""
+    path, cache = tmp_path / "ledger.yaml", tmp_path / "cache"
+    first, tip = chained(events(3))
+    path.write_text(HEADER + first, encoding="utf-8")
+    read_ledger(path, cache)
+    near = tip[0][:15] + "0" * 49
+    orphan, _ = chained(events(1, start=10), (near,))
+    twin = events(1, start=11)[0]
+    line, _ = encode(twin, tip)
+    fake_twin = line.replace(line[line.index('"hash": "') + 9 :][:64], tip[0][:15] + "1" * 49)
+    with path.open("a", encoding="utf-8", newline="\n") as f:
+        f.write(orphan + fake_twin)
+    grown = read_ledger(path, cache)
+    assert any("不在此行之前" in d.message for d in grown.broken)
+    assert not any("完全相同" in d.message for d in grown.broken)
+    same(grown, read_ledger(path))

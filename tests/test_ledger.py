@@ -510,6 +510,19 @@ def test_a_field_written_twice_is_refused(run: Callable[..., Result], isolated: 
     assert "字段“id”写了两次" in checked.stderr
 
 
+def test_a_field_written_twice_by_hand_in_yaml_is_refused(
+    run: Callable[..., Result], isolated: Path
+) -> None:
+    """A line typed as YAML is held to the same rule: by 王芳 hashed, by 李明 shown."""
+    content = json.loads(encode(event("3.2", "close", day=5), ())[0])
+    typed = ", ".join(f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in content.items())
+    isolated.write_text(HEADER + "{" + typed + ", by: 李明}\n", encoding="utf-8")
+    for command in ("check", "status", "verify"):
+        refused = run(command)
+        assert refused.exit_code == 2 and f"{isolated}:3:" in refused.stderr, command
+        assert "字段“by”写了两次" in refused.stderr
+
+
 def test_implausible_times_in_a_ledger_are_refused(
     run: Callable[..., Result], isolated: Path
 ) -> None:
