@@ -32,6 +32,7 @@ from .errors import (
     undecodable,
 )
 from .index import Index, _short
+from .progress import advance
 
 if TYPE_CHECKING:
     from .events import Event
@@ -212,6 +213,7 @@ def parse_chunks(
     lines, diagnostics = split_lines(path, raw, first_line, first_offset)
     validator = adapter(list[Event])
     for start in range(0, len(lines), CHUNK):
+        advance("读取账本", start, len(lines))
         values: list[Any] = []
         kept: list[tuple[int, int, str]] = []
         for number, offset, line in lines[start : start + CHUNK]:
@@ -252,6 +254,7 @@ def parse_chunks(
             continue
         if not diagnostics:
             yield [(n, o, e, v) for (n, o, _), e, v in zip(kept, events, values, strict=True)]
+    advance("读取账本", len(lines), len(lines))
     if diagnostics:
         raise DataInvalid(sorted(diagnostics, key=lambda d: (d.line, d.col)))
 

@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
+from .progress import advance
 from .reports import COLUMNS, Bullets, Chart, Heading, Paragraph, Report, Row, Table, blocks
 from .text import visible
 
@@ -342,7 +343,9 @@ def xlsx(report: Report, rows: list[Row], entries: list[Entry], timezone: str) -
     from .text import describe
 
     zone = ZoneInfo(timezone)
-    for entry in entries:
+    for done, entry in enumerate(entries):
+        if done % 1024 == 0:
+            advance("写入台账", done, len(entries) + 1)  # the last step is saving the file
         e = entry.event
         values: list[object] = [
             e.recorded.astimezone(zone).replace(tzinfo=None),
@@ -463,5 +466,7 @@ def xlsx(report: Report, rows: list[Row], entries: list[Entry], timezone: str) -
     book.properties.title = visible(f"{report.plan.plan.title}整改台账")
     book.properties.created = book.properties.modified = moment
     buffer = io.BytesIO()
+    advance("写入台账", len(entries), len(entries) + 1)
     book.save(buffer)
+    advance("写入台账", len(entries) + 1, len(entries) + 1)
     return buffer.getvalue()

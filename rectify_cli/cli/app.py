@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
 from typer._click import exceptions as click_errors
 from typer.core import TyperGroup
 
-from .. import __version__
+from .. import __version__, progress
 from ..errors import EXIT_ERROR, DataInvalid, RectifyError
 from .chinese import localize, usage_lines
 
@@ -61,6 +62,23 @@ def _utf8_arguments(arguments: list[str]) -> list[str]:
     return decoded
 
 
+@contextmanager
+def _progress_bar() -> Iterator[None]:
+    """Show long work as a progress bar on a terminal's standard error; nothing in a pipe
+    or cron mail."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    from .bar import Bar
+
+    bar = Bar()
+    with progress.shown_by(bar):
+        try:
+            yield
+        finally:
+            bar.close()  # erased before any error is said
+
+
 class RectifyGroup(TyperGroup):
     """The command group: Chinese help, and the one place that turns errors into output."""
 
@@ -84,7 +102,10 @@ class RectifyGroup(TyperGroup):
             given = sys.argv[1:] if args is None else list(args)
             decoded = _utf8_arguments(given)
             args = args if decoded == given else decoded  # None keeps Windows' wildcard expansion
-            code = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+            with _progress_bar():
+                code = super().main(
+                    args, prog_name, complete_var, False, windows_expand_args, **extra
+                )
         except RectifyError as exc:
             from ..text import on_screen
 
