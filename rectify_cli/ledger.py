@@ -17,8 +17,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from .errors import (
     Busy,
@@ -151,9 +152,10 @@ def _field_message(error: Any) -> str:
 
 
 def split_lines(
-    path: Path, raw: bytes, first_line: int = 1, first_offset: int = 0
-) -> tuple[list[tuple[int, int, str]], list[Diagnostic]]:
-    """Return the (line number, byte offset, text) of every event line, and undecodable lines.
+    path: Path, raw: bytes, first_line: int, first_offset: int, problems: list[Diagnostic]
+) -> Iterator[tuple[int, int, str]]:
+    """Yield the (line number, byte offset, text) of every event line of RAW, one at a time
+    (memory follows the line, not the file); add each undecodable line to PROBLEMS.
 
     Raise LedgerTorn if RAW does not end with a newline: a write was cut off.
     """
@@ -161,24 +163,19 @@ def split_lines(
         raise DataInvalid([undecodable(path, raw, 0)])
     if raw and not raw.endswith(b"\n"):
         raise LedgerTorn(path, first_line + raw.count(b"\n"))
-    found: list[tuple[int, int, str]] = []
-    problems: list[Diagnostic] = []
-    offset = first_offset
     start = 3 if raw.startswith(b"\xef\xbb\xbf") and first_offset == 0 else 0
-    for number, chunk in enumerate(raw.split(b"\n")[:-1], start=first_line):
-        begin = offset
-        offset += len(chunk) + 1
+    position, number = 0, first_line
+    while position < len(raw):
+        end = raw.index(b"\n", position)
         try:
-            text = chunk[start:].decode("utf-8").rstrip("\r")
+            text = raw[position + start : end].decode("utf-8").rstrip("\r")
         except UnicodeDecodeError as exc:
-            found_at = undecodable(path, chunk[start:], exc.start)
+            found_at = undecodable(path, raw[position + start : end], exc.start)
             problems.append(Diagnostic(path, number, found_at.col, found_at.message))
-            continue
-        finally:
-            start = 0
-        if text.strip() and not text.lstrip().startswith("#"):
-            found.append((number, begin, text))
-    return found, problems
+        else:
+            if text.strip() and not text.lstrip().startswith("#"):
+                yield number, first_offset + position, text
+        position, number, start = end + 1, number + 1, 0
 
 
 CHUNK = 4096  # records validated at a time: memory follows the chunk, not the file
@@ -210,13 +207,16 @@ def parse_chunks(
     from .events import Event, _utf8
     from .rules import adapter
 
-    lines, diagnostics = split_lines(path, raw, first_line, first_offset)
+    diagnostics: list[Diagnostic] = []
+    lines = split_lines(path, raw, first_line, first_offset, diagnostics)
     validator = adapter(list[Event])
-    for start in range(0, len(lines), CHUNK):
-        advance("读取账本", start, len(lines))
+    total, done = raw.count(b"\n"), 0
+    while batch := list(islice(lines, CHUNK)):
+        advance("读取账本", done, total)
+        done = batch[-1][0] - first_line + 1
         values: list[Any] = []
         kept: list[tuple[int, int, str]] = []
-        for number, offset, line in lines[start : start + CHUNK]:
+        for number, offset, line in batch:
             try:
                 value = _parse_line(line)
                 if _ESCAPED_SURROGATE.search(line):  # the one way a file holds a lone surrogate
@@ -254,7 +254,7 @@ def parse_chunks(
             continue
         if not diagnostics:
             yield [(n, o, e, v) for (n, o, _), e, v in zip(kept, events, values, strict=True)]
-    advance("读取账本", len(lines), len(lines))
+    advance("读取账本", total, total)
     if diagnostics:
         raise DataInvalid(sorted(diagnostics, key=lambda d: (d.line, d.col)))
 
@@ -306,37 +306,65 @@ def read_ledger(path: Path, cache: Path | None = None, *, locked: bool = False) 
     """
     from . import __version__
     from .index import load_index, save_index
+    from .storage import regular
 
-    raw = read_bytes(path, locked=locked)
-    if raw is None:
+    if not regular(path, "账本"):
         return Ledger(path)
     hit = load_index(cache, path, __version__) if cache is not None else None
-    ledger = None
-    if hit is not None:
-        index, extra, (size, digest_hex) = hit
-        if size <= len(raw) and (size == 0 or raw[size - 1 : size] == b"\n"):
-            content = hashlib.sha256(memoryview(raw)[:size])
-            if content.hexdigest() == digest_hex:
-                broken = [Diagnostic(path, line, col, said) for line, col, said in extra["broken"]]
-                kept = Ledger(
-                    path, index, tuple(extra["tips"]), extra["unchained"], extra["lines"], True,
-                    tuple(broken), content, size,
-                )  # fmt: skip
-                if size == len(raw):
-                    return kept
-                ledger = _grown(kept, raw)
+    ledger = _from_cache(path, *hit) if hit is not None else None
+    if ledger is not None and hit is not None and ledger.size == hit[2][0]:
+        return ledger  # the very state the cache was made from
     if ledger is None:
+        raw = read_bytes(path, locked=locked)
+        if raw is None:
+            return Ledger(path)
         ledger = replace(parse_ledger(path, raw), content=hashlib.sha256(raw), size=len(raw))
     if cache is not None:
-        key = (len(raw), ledger.content.hexdigest())
+        key = (ledger.size, ledger.content.hexdigest())
         save_index(cache, path, key, __version__, ledger.index, _extra(ledger))
     return ledger
 
 
-def _grown(kept: Ledger, raw: bytes) -> Ledger | None:
-    """Return the ledger KEPT (the index of the first `kept.size` bytes of RAW) extended by
-    the lines after them, checked into the chain as a whole read would check them; None
-    where only a whole read can tell (records without a hash, a moment to the second)."""
+def _from_cache(
+    path: Path, index: Index, extra: dict[str, Any], made_from: tuple[int, str]
+) -> Ledger | None:
+    """Return the ledger of INDEX (and EXTRA), cached for the file's first bytes, if they are
+    still those it was MADE_FROM (their size and SHA-256), extended by any lines after them;
+    None where only a whole read can tell.
+
+    The file is hashed a block at a time: memory follows the index, not the file.
+    """
+    size, digest_hex = made_from
+    try:
+        with path.open("rb") as file:
+            content, left = hashlib.sha256(), size
+            while left:
+                block = file.read(min(left, 1 << 20))
+                if not block:
+                    return None  # the file is shorter than it was
+                content.update(block)
+                left -= len(block)
+            if content.hexdigest() != digest_hex:
+                return None
+            broken = [Diagnostic(path, line, col, said) for line, col, said in extra["broken"]]
+            kept = Ledger(
+                path, index, tuple(extra["tips"]), extra["unchained"], extra["lines"], True,
+                tuple(broken), content, size,
+            )  # fmt: skip
+            tail = file.read()
+            if not tail:
+                return kept
+            if not tail.endswith(b"\n"):
+                return None  # a writer mid-line: the whole read waits for its lock
+            return _grown(kept, tail, file)
+    except OSError:
+        return None  # the whole read says what is wrong
+
+
+def _grown(kept: Ledger, tail: bytes, file: BinaryIO) -> Ledger | None:
+    """Return the ledger KEPT (the index of the first `kept.size` bytes of FILE) extended by
+    TAIL, the lines after them, checked into the chain as a whole read would check them;
+    None where only a whole read can tell (records without a hash, a moment to the second)."""
     from datetime import timezone
 
     path, index = kept.path, kept.index.copy()
@@ -349,8 +377,8 @@ def _grown(kept: Ledger, raw: bytes) -> Ledger | None:
         row = index.row_of(_short(hashed))
         if row is None:
             return None
-        start = index.offset[row]
-        own = _parse_line(raw[start : raw.index(b"\n", start)].decode("utf-8-sig")).get("hash")
+        file.seek(index.offset[row])
+        own = _parse_line(file.readline().decode("utf-8-sig")).get("hash")
         return row if own == hashed else None
 
     def earlier(hashed: str) -> tuple[datetime, int] | None:
@@ -361,7 +389,7 @@ def _grown(kept: Ledger, raw: bytes) -> Ledger | None:
 
     chain = Chain(path, earlier, kept)
     rows: list[tuple[int, int, Event]] = []
-    for chunk in parse_chunks(path, raw[kept.size :], kept.lines + 1, kept.size):
+    for chunk in parse_chunks(path, tail, kept.lines + 1, kept.size):
         for line, offset, event, content in chunk:
             if event.hash is None:
                 return None
@@ -373,11 +401,12 @@ def _grown(kept: Ledger, raw: bytes) -> Ledger | None:
             rows.append((line, offset, event))
     index.extend(rows)
     content = kept.content.copy()
-    content.update(memoryview(raw)[kept.size :])
-    lines = kept.lines + raw.count(b"\n", kept.size)
+    content.update(tail)
+    lines = kept.lines + tail.count(b"\n")
     return Ledger(
-        path, index, tuple(chain.tips), None, lines, True, tuple(chain.problems), content, len(raw)
-    )
+        path, index, tuple(chain.tips), None, lines, True, tuple(chain.problems), content,
+        kept.size + len(tail),
+    )  # fmt: skip
 
 
 def read_bytes(path: Path, *, locked: bool = False) -> bytes | None:

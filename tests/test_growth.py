@@ -4,6 +4,8 @@ whole read gives."""
 
 from __future__ import annotations
 
+import os
+import threading
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -169,3 +171,47 @@ def test_a_predecessor_is_the_whole_hash_not_its_first_60_bits(tmp_path: Path) -
     assert any("不在此行之前" in d.message for d in grown.broken)
     assert not any("完全相同" in d.message for d in grown.broken)
     same(grown, read_ledger(path))
+
+
+def test_a_cache_of_this_very_file_is_used_and_left_as_it_is(tmp_path: Path) -> None:
+    path, cache = tmp_path / "ledger.yaml", tmp_path / "cache"
+    path.write_text(HEADER + chained(events(10))[0], encoding="utf-8")
+    read_ledger(path, cache)
+    (saved,) = cache.glob("ledger-*.cache")
+    before = saved.stat().st_mtime_ns, saved.read_bytes()
+    os.utime(saved, ns=(before[0] - 10**9, before[0] - 10**9))
+    same(read_ledger(path, cache), read_ledger(path))
+    assert saved.stat().st_mtime_ns == before[0] - 10**9  # not written again
+
+
+def test_a_shortened_ledger_is_read_whole(tmp_path: Path) -> None:
+    path, cache = tmp_path / "ledger.yaml", tmp_path / "cache"
+    whole = HEADER + chained(events(10))[0]
+    path.write_text(whole, encoding="utf-8")
+    read_ledger(path, cache)
+    path.write_text(whole[: whole.rindex("\n", 0, -1) + 1], encoding="utf-8")
+    assert len(read_ledger(path, cache)) == 9
+    same(read_ledger(path, cache), read_ledger(path))
+
+
+def test_a_warm_reader_waits_for_a_writer_caught_mid_line(tmp_path: Path) -> None:
+    """A reader that finds a line half-written after the cached ones waits for the writer's
+    lock, then reads the line whole, as a reader without a cache does."""
+    path, cache = tmp_path / "ledger.yaml", tmp_path / "cache"
+    first, tip = chained(events(10))
+    path.write_text(HEADER + first, encoding="utf-8")
+    read_ledger(path, cache)
+    more, _ = chained(events(1, start=10), tip)
+    read: list[Ledger] = []
+    with ledger_module.locked_ledger(path):
+        with path.open("a", encoding="utf-8", newline="\n") as f:
+            f.write(more[:40])
+        reader = threading.Thread(target=lambda: read.append(read_ledger(path, cache)))
+        reader.start()
+        reader.join(0.5)
+        assert reader.is_alive()  # waiting for the lock, not refusing a torn line
+        with path.open("a", encoding="utf-8", newline="\n") as f:
+            f.write(more[40:])
+    reader.join(10)
+    assert len(read[0]) == 11
+    same(read[0], read_ledger(path))
