@@ -397,22 +397,29 @@ def status(plan: Plan, items: list[Item]) -> Status:
     slices: dict[str, dict[str, list[int]]] = {"all": {}, "problem": {}, "deadline": {}, "dept": {}}
     for p in plan.problems:
         slices["problem"][str(p.number)] = [0, 0, 0, 0]
+    groups: dict[str, str] = {}  # deadline word -> its group
+    dues: dict[str, date | None] = {}  # deadline group -> its due date
     for item in items:
-        m = item.measure
+        m, word = item.measure, item.deadline
+        if word not in groups:
+            groups[word] = deadline_group(word)
+            dues.setdefault(groups[word], resolve_deadline(word, plan.plan.date))
         keys = [
             ("all", "all"),
             ("problem", str(m.problem)),
-            ("deadline", deadline_group(item.deadline)),
+            ("deadline", groups[word]),
             *(("dept", d) for d in m.departments),
         ]
+        closed, overdue, review_due = item.closed, item.overdue, item.review_due
         for kind, key in keys:
-            counts = slices[kind].setdefault(key, [0, 0, 0, 0])
+            counts = slices[kind].get(key)
+            if counts is None:
+                counts = slices[kind][key] = [0, 0, 0, 0]
             counts[0] += 1
-            counts[1] += item.closed
-            counts[2] += item.overdue
-            counts[3] += item.review_due
+            counts[1] += closed
+            counts[2] += overdue
+            counts[3] += review_due
     as_of = items[0].as_of if items else plan.plan.date
-    dues = {deadline_group(i.deadline): resolve_deadline(i.deadline, plan.plan.date) for i in items}
     by_deadline = sorted(
         _tally(slices["deadline"], {}), key=lambda t: _deadline_order(t.key, dues[t.key])
     )

@@ -70,9 +70,27 @@ class Ledger:
     broken: tuple[Diagnostic, ...] = ()  # where the hash chain of hashed records fails
     content: Any = field(default=None, compare=False, repr=False)  # a SHA-256 of the bytes read
     size: int = 0  # how many bytes were read
+    # what the index says that needs a pass over all of it, kept with the cached index:
+    # {"doubles": double sign-offs, "pins": conflicting plans}, each pairs of rows
+    derived: dict[str, list[tuple[int, int]]] | None = field(default=None, compare=False)
 
     def __len__(self) -> int:
         return len(self.index)
+
+    def doubles(self) -> list[tuple[int, int]]:
+        """Return each pair of rows where a measure was signed off twice (`core.double_sign_offs`)."""
+        return self._derive()["doubles"]
+
+    def pins(self) -> list[tuple[int, int]]:
+        """Return each pair of rows stating a measure's plan otherwise (`core.conflicting_pins`)."""
+        return self._derive()["pins"]
+
+    def _derive(self) -> dict[str, list[tuple[int, int]]]:
+        from .core import conflicting_pins, double_sign_offs
+
+        if self.derived is not None:
+            return self.derived
+        return {"doubles": double_sign_offs(self.index), "pins": conflicting_pins(self.index)}
 
     def entry(self, row: int) -> Entry:
         """Read and return the event of ROW of the index from the file."""
@@ -320,6 +338,7 @@ def read_ledger(path: Path, cache: Path | None = None, *, locked: bool = False) 
             return Ledger(path)
         ledger = replace(parse_ledger(path, raw), content=hashlib.sha256(raw), size=len(raw))
     if cache is not None:
+        ledger = replace(ledger, derived=ledger._derive())
         key = (ledger.size, ledger.content.hexdigest())
         save_index(cache, path, key, __version__, ledger.index, _extra(ledger))
     return ledger
@@ -347,9 +366,10 @@ def _from_cache(
             if content.hexdigest() != digest_hex:
                 return None
             broken = [Diagnostic(path, line, col, said) for line, col, said in extra["broken"]]
+            derived = {name: [(a, b) for a, b in pairs] for name, pairs in extra["derived"].items()}
             kept = Ledger(
                 path, index, tuple(extra["tips"]), extra["unchained"], extra["lines"], True,
-                tuple(broken), content, size,
+                tuple(broken), content, size, derived,
             )  # fmt: skip
             tail = file.read()
             if not tail:
@@ -436,6 +456,7 @@ def _extra(ledger: Ledger) -> dict[str, Any]:
         "unchained": ledger.unchained,
         "lines": ledger.lines,
         "broken": [[d.line, d.col, d.message] for d in ledger.broken],
+        "derived": ledger._derive(),
     }
 
 
@@ -614,8 +635,8 @@ def append(
             for text, entry in zip(lines[1:], entries, strict=True):
                 index.add(entry.line, offset, entry.event)
                 offset += len(text.encode("utf-8"))
-            extra = {"tips": list(tips), "unchained": None, "lines": entries[-1].line, "broken": []}
-            save_index(cache, path, after, __version__, index, extra)
+            grown = Ledger(path, index, tips, None, entries[-1].line, True, (), content, after[0])
+            save_index(cache, path, after, __version__, index, _extra(grown))
         return entries
 
 

@@ -183,12 +183,12 @@ class Workspace:
             )
         i = book.index
         self._warn_drift(book)
-        for first, other in core.conflicting_pins(i):
+        for first, other in book.pins():
             self.warn(
                 f"措施 {i.names[i.id[other]]} 的方案在第 {i.line[first]} 行和第 {i.line[other]} 行记得不同"
                 "(两份账本合并或手写),以下到期日不可信;请运行 rectify check 查看"
             )
-        for earlier, later in core.double_sign_offs(i):
+        for earlier, later in book.doubles():
             self.warn(
                 f"措施 {i.names[i.id[later]]} 在第 {i.line[earlier]} 行和第 {i.line[later]} 行"
                 "两次销号,其间没有重新打开;请运行 rectify check 查看,用 rectify void 撤销其一"

@@ -206,12 +206,13 @@ def test_a_warm_reader_waits_for_a_writer_caught_mid_line(tmp_path: Path) -> Non
     with ledger_module.locked_ledger(path):
         with path.open("a", encoding="utf-8", newline="\n") as f:
             f.write(more[:40])
-        reader = threading.Thread(target=lambda: read.append(read_ledger(path, cache)))
+        reader = threading.Thread(target=lambda: read.append(read_ledger(path, cache)), daemon=True)
         reader.start()
         reader.join(0.5)
-        assert reader.is_alive()  # waiting for the lock, not refusing a torn line
+        waited = reader.is_alive()  # waiting for the lock, not refusing a torn line
         with path.open("a", encoding="utf-8", newline="\n") as f:
             f.write(more[40:])
     reader.join(10)
+    assert waited
     assert len(read[0]) == 11
     same(read[0], read_ledger(path))
