@@ -102,13 +102,18 @@ app()
 """
 
 
-def timed(command: list[str], runs: int, env: dict[str, str]) -> tuple[float, float, float]:
-    """Return the median, min and max wall time of RUNS runs of COMMAND, in seconds."""
+def timed(
+    command: list[str], runs: int, env: dict[str, str], codes: tuple[int, ...] = (0,)
+) -> tuple[float, float, float]:
+    """Return the median, min and max wall time of RUNS runs of COMMAND, in seconds; stop
+    if it exits otherwise than CODES say (a refusal is quick, and no measurement)."""
     times = []
     for _ in range(runs):
         started = time.perf_counter()
-        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
         times.append(time.perf_counter() - started)
+        if done.returncode not in codes:
+            sys.exit(f"{' '.join(command)}: exit {done.returncode}\n{done.stderr.decode()}")
     return statistics.median(times), min(times), max(times)
 
 
@@ -176,7 +181,7 @@ def taskwarrior(folder: Path, tasks: int, runs: int) -> dict[str, tuple[float, f
         )
     (folder / "tasks.json").write_text("\n".join(lines), encoding="utf-8")
     subprocess.run(["task", "import", str(folder / "tasks.json")], capture_output=True, env=env)
-    found = {name: timed(["task", name], runs, env) for name in ("summary", "overdue")}
+    found = {name: timed(["task", name], runs, env, (0, 1)) for name in ("summary", "overdue")}
     times = []
     for n in range(1, runs + 1):
         started = time.perf_counter()
@@ -238,7 +243,7 @@ def main() -> None:
         subprocess.run([*rectify, "status"], capture_output=True, env=small)  # warm the caches
         for command in (["status"], ["overdue"], ["list"], ["show", "3.2"], ["--version"]):
             report("rectify " + " ".join(command) + " (embedded, 50 events)",
-                   timed([*rectify, *command], runs, small), base, "python -c pass")  # fmt: skip
+                   timed([*rectify, *command], runs, small, (0, 1)), base, "python -c pass")  # fmt: skip
         completing = {
             **small,
             "_RECTIFY_COMPLETE": "complete_bash",
@@ -279,7 +284,7 @@ def main() -> None:
                    f"warm status, peak {first_memory or 0:.0f} MiB")  # fmt: skip
             report("rectify status, warm", warm, base,
                    f"python -c pass, peak {peak_mib([*rectify, 'status', *as_of], big) or 0:.0f} MiB")  # fmt: skip
-            overdue = timed([*rectify, "overdue", *as_of], runs, big)
+            overdue = timed([*rectify, "overdue", *as_of], runs, big, (1,))
             report("rectify overdue, warm", overdue, base, "python -c pass")
             times = []
             for mid in ids[:runs]:
