@@ -521,6 +521,9 @@ def blocks(report: Report, q: Quote) -> list[Block]:
         )
     out.append(Heading(2, "二、各问题整改情况"))
     tallies = {t.key: t for t in s.by_problem}
+    details_of: dict[int, list[Detail]] = {}  # one pass, not one per problem
+    for d in report.details:
+        details_of.setdefault(d.item.measure.problem, []).append(d)
     for problem in plan.problems:
         t = tallies[str(problem.number)]
         done = "该问题已完成整改。" if t.closed == t.total else ""
@@ -528,9 +531,7 @@ def blocks(report: Report, q: Quote) -> list[Block]:
         out.append(
             Paragraph(f"{done}共 {t.total} 项措施,已销号 {t.closed} 项,已超期 {t.overdue} 项。")
         )
-        for d in report.details:
-            if d.item.measure.problem != problem.number:
-                continue
+        for d in details_of.get(problem.number, []):
             m = d.item.measure
             out.append(
                 Paragraph(
