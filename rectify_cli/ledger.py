@@ -381,6 +381,10 @@ def _from_cache(
         return None  # the whole read says what is wrong
 
 
+class _ReadWhole(Exception):
+    """What the cached index keeps cannot tell: the ledger is read whole."""
+
+
 def _grown(kept: Ledger, tail: bytes, file: BinaryIO) -> Ledger | None:
     """Return the ledger KEPT (the index of the first `kept.size` bytes of FILE) extended by
     TAIL, the lines after them, checked into the chain as a whole read would check them;
@@ -388,18 +392,24 @@ def _grown(kept: Ledger, tail: bytes, file: BinaryIO) -> Ledger | None:
     from datetime import timezone
 
     path, index = kept.path, kept.index.copy()
-    if kept.unchained is not None:
-        return None
+    if kept.unchained is not None or kept.broken:
+        return None  # a chain that already fails is listed as a whole read lists it
 
     def indexed(hashed: str) -> int | None:
         """Return the row of the record whose hash is HASHED: the index keeps 60 bits of
-        each hash, so the record's own line, in RAW, says whether it is the whole hash."""
-        row = index.row_of(_short(hashed))
+        each hash, so the record's own line, in FILE, says whether it is the whole hash.
+        Raise _ReadWhole where 60 bits cannot tell (two records share them, or none)."""
+        short = _short(hashed)
+        if not short:
+            raise _ReadWhole
+        row = index.row_of(short)
         if row is None:
             return None
         file.seek(index.offset[row])
         own = _parse_line(file.readline().decode("utf-8-sig")).get("hash")
-        return row if own == hashed else None
+        if own != hashed:
+            raise _ReadWhole  # another record begins as HASHED does: only a whole read knows
+        return row
 
     def earlier(hashed: str) -> tuple[datetime, int] | None:
         row = indexed(hashed)  # the index keeps whole seconds, earlier than the record's own
@@ -409,16 +419,19 @@ def _grown(kept: Ledger, tail: bytes, file: BinaryIO) -> Ledger | None:
 
     chain = Chain(path, earlier, kept)
     rows: list[tuple[int, int, Event]] = []
-    for chunk in parse_chunks(path, tail, kept.lines + 1, kept.size):
-        for line, offset, event, content in chunk:
-            if event.hash is None:
-                return None
-            for parent in event.prev:
-                row = None if parent in chain.recorded else indexed(parent)
-                if row is not None and index.moment[row] >= int(event.recorded.timestamp()):
-                    return None  # in the same second: only the whole times can tell the order
-            chain.add(line, event, content)
-            rows.append((line, offset, event))
+    try:
+        for chunk in parse_chunks(path, tail, kept.lines + 1, kept.size):
+            for line, offset, event, content in chunk:
+                if event.hash is None:
+                    return None
+                for parent in event.prev:
+                    row = None if parent in chain.recorded else indexed(parent)
+                    if row is not None and index.moment[row] >= int(event.recorded.timestamp()):
+                        return None  # in the same second: only whole times tell the order
+                chain.add(line, event, content)
+                rows.append((line, offset, event))
+    except _ReadWhole:
+        return None
     index.extend(rows)
     content = kept.content.copy()
     content.update(tail)

@@ -216,3 +216,51 @@ def test_a_warm_reader_waits_for_a_writer_caught_mid_line(tmp_path: Path) -> Non
     assert waited
     assert len(read[0]) == 11
     same(read[0], read_ledger(path))
+
+
+def test_lines_after_an_already_broken_chain_are_judged_as_a_whole_read_judges_them(
+    tmp_path: Path,
+) -> None:
+    """A hand-made hash (not hex) in the cached part, then a genuine child of it: the
+    warm read names the same problems as a whole read, no more."""
+    path, cache = tmp_path / "ledger.yaml", tmp_path / "cache"
+    first, tip = chained(events(3))
+    lines = first.splitlines(keepends=True)
+    forged = lines[-1].replace(tip[0], "forged")
+    path.write_text(HEADER + "".join(lines[:-1]) + forged, encoding="utf-8")
+    read_ledger(path, cache)
+    child, _ = chained(events(1, start=3), ("forged",))
+    with path.open("a", encoding="utf-8", newline="\n") as f:
+        f.write(child)
+    same(read_ledger(path, cache), read_ledger(path))
+
+
+def test_records_sharing_the_bits_the_index_keeps_are_told_apart_by_a_whole_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index keeps 60 bits of each hash; where two records share them, the new line's
+    predecessor is found by a whole read, not taken for missing. (Here the index keeps 4.)"""
+    from rectify_cli import index as index_module
+
+    def coarse(digest: str | None) -> int:
+        return int(digest[:1], 16) + 1 if digest else 0
+
+    monkeypatch.setattr(index_module, "_short", coarse)
+    monkeypatch.setattr(ledger_module, "_short", coarse)
+    path, cache = tmp_path / "ledger.yaml", tmp_path / "cache"
+    lines, prev, seen = [], (), set()
+    for event in events(40):  # up to the first record whose first digit an earlier one has
+        line, hashed = encode(event, prev)
+        lines.append(line)
+        prev = (hashed,)
+        if hashed[0] in seen:
+            break
+        seen.add(hashed[0])
+    path.write_text(HEADER + "".join(lines), encoding="utf-8")
+    read_ledger(path, cache)
+    more, _ = chained(events(5, start=40), prev)  # children of a record the index shadows
+    with path.open("a", encoding="utf-8", newline="\n") as f:
+        f.write(more)
+    grown = read_ledger(path, cache)
+    assert grown.broken == ()
+    same(grown, read_ledger(path))
