@@ -248,7 +248,9 @@ def test_records_sharing_the_bits_the_index_keeps_are_told_apart_by_a_whole_read
     monkeypatch.setattr(index_module, "_short", coarse)
     monkeypatch.setattr(ledger_module, "_short", coarse)
     path, cache = tmp_path / "ledger.yaml", tmp_path / "cache"
-    lines, prev, seen = [], (), set()
+    lines: list[str] = []
+    prev: tuple[str, ...] = ()
+    seen: set[str] = set()
     for event in events(40):  # up to the first record whose first digit an earlier one has
         line, hashed = encode(event, prev)
         lines.append(line)
