@@ -79,18 +79,19 @@ class Ledger:
 
     def doubles(self) -> list[tuple[int, int]]:
         """Return each pair of rows where a measure was signed off twice (`core.double_sign_offs`)."""
-        return self._derive()["doubles"]
+        from .core import double_sign_offs
+
+        return self.derived["doubles"] if self.derived else double_sign_offs(self.index)
 
     def pins(self) -> list[tuple[int, int]]:
         """Return each pair of rows stating a measure's plan otherwise (`core.conflicting_pins`)."""
-        return self._derive()["pins"]
+        from .core import conflicting_pins
 
-    def _derive(self) -> dict[str, list[tuple[int, int]]]:
-        from .core import conflicting_pins, double_sign_offs
+        return self.derived["pins"] if self.derived else conflicting_pins(self.index)
 
-        if self.derived is not None:
-            return self.derived
-        return {"doubles": double_sign_offs(self.index), "pins": conflicting_pins(self.index)}
+    def with_derived(self) -> Ledger:
+        """Return this ledger with what `doubles` and `pins` find worked out, to be cached."""
+        return replace(self, derived={"doubles": self.doubles(), "pins": self.pins()})
 
     def entry(self, row: int) -> Entry:
         """Read and return the event of ROW of the index from the file."""
@@ -329,16 +330,18 @@ def read_ledger(path: Path, cache: Path | None = None, *, locked: bool = False) 
     if not regular(path, "账本"):
         return Ledger(path)
     hit = load_index(cache, path, __version__) if cache is not None else None
-    ledger = _from_cache(path, *hit) if hit is not None else None
-    if ledger is not None and hit is not None and ledger.size == hit[2][0]:
-        return ledger  # the very state the cache was made from
+    ledger = None
+    if hit is not None:
+        ledger = _from_cache(path, *hit)
+        if ledger is not None and ledger.size == hit[2][0]:
+            return ledger  # the very state the cache was made from
     if ledger is None:
         raw = read_bytes(path, locked=locked)
         if raw is None:
             return Ledger(path)
         ledger = replace(parse_ledger(path, raw), content=hashlib.sha256(raw), size=len(raw))
     if cache is not None:
-        ledger = replace(ledger, derived=ledger._derive())
+        ledger = ledger.with_derived()
         key = (ledger.size, ledger.content.hexdigest())
         save_index(cache, path, key, __version__, ledger.index, _extra(ledger))
     return ledger
@@ -469,7 +472,7 @@ def _extra(ledger: Ledger) -> dict[str, Any]:
         "unchained": ledger.unchained,
         "lines": ledger.lines,
         "broken": [[d.line, d.col, d.message] for d in ledger.broken],
-        "derived": ledger._derive(),
+        "derived": ledger.with_derived().derived,
     }
 
 

@@ -8,6 +8,7 @@ import os
 import select
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
@@ -29,11 +30,11 @@ def _ledger(path: Path, count: int) -> Path:
     return path
 
 
-def _said(monkeypatch: pytest.MonkeyPatch, work: object) -> Said:
-    """Run WORK (a callable) and return what it said through `progress.advance`."""
+def _said(work: Callable[[], object]) -> Said:
+    """Run WORK and return what it said through `progress.advance`."""
     said: Said = []
     with progress.shown_by(lambda what, done, total: said.append((what, done, total))):
-        work()  # type: ignore[operator]
+        work()
     return said
 
 
@@ -42,9 +43,9 @@ def test_reading_says_how_far_it_is_chunk_by_chunk(
 ) -> None:
     monkeypatch.setattr(ledger_module, "CHUNK", 4)
     path = _ledger(tmp_path / "ledger.yaml", 10)
-    said = _said(monkeypatch, lambda: read_ledger(path))
+    said = _said(lambda: read_ledger(path))
     assert said == [("读取账本", n, 10) for n in (0, 4, 8, 10)]
-    assert _said(monkeypatch, lambda: verify(path))[-1] == ("读取账本", 10, 10)
+    assert _said(lambda: verify(path))[-1] == ("读取账本", 10, 10)
 
 
 def test_nothing_is_said_without_a_display(tmp_path: Path) -> None:
@@ -63,7 +64,7 @@ def test_export_says_how_far_its_writing_is(
     ledger = _ledger(tmp_path / "ledger.yaml", 6)
     out = tmp_path / "a.xlsx"
     args = ["export", "--ledger", str(ledger), "-o", str(out)]
-    said = _said(monkeypatch, lambda: CliRunner().invoke(app, args, catch_exceptions=False))
+    said = _said(lambda: CliRunner().invoke(app, args, catch_exceptions=False))
     writing = [s for s in said if s[0] == "写入台账"]
     assert writing[0] == ("写入台账", 0, 7) and writing[-2:] == [
         ("写入台账", 6, 7),
