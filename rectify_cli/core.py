@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, get_args
 
 from .actions import ACTIONS
 from .errors import Refused
@@ -38,6 +38,9 @@ STATE_LABELS: dict[str, str] = {
     "reopened": "反弹",
 }
 REVIEW_GROUP = "待复查"
+ETA_LATE_GROUP = "预计超期"
+DUE_SOON_GROUP = "即将到期"
+WARNING_GROUPS = (ETA_LATE_GROUP, DUE_SOON_GROUP, REVIEW_GROUP)  # the groups not yet overdue
 _CLOSE, _REOPEN, _ASSIGN, _PROGRESS, _EXTEND, _REVIEW = (
     ACTIONS.index(a) for a in ("close", "reopen", "assign", "progress", "extend", "review")
 )
@@ -85,6 +88,23 @@ class Item:
     def days_overdue(self) -> int:
         """Return how many days past due the measure is (0 if it is not overdue)."""
         return (self.as_of - self.due).days if self.overdue and self.due else 0
+
+    @property
+    def days_left(self) -> int | None:
+        """Return the days until the due date of a measure not signed off (0: due today,
+        less than 0: overdue); None for one signed off or with no due date."""
+        return None if self.due is None or self.closed else (self.due - self.as_of).days
+
+    @property
+    def eta_late(self) -> bool:
+        """Tell whether the latest progress expects a measure not signed off to be done only
+        after its due date (预计超期)."""
+        return (
+            not self.closed
+            and self.due is not None
+            and self.eta is not None
+            and self.eta > self.due
+        )
 
     @property
     def review_due(self) -> bool:
@@ -286,8 +306,8 @@ def audit_log(
 
 # ---------------------------------------------------------------------------- selecting
 
-StateFilter = Literal["未启动", "推进中", "已销号", "反弹", "已超期", "待复查"]
-STATE_FILTERS: tuple[StateFilter, ...] = ("未启动", "推进中", "已销号", "反弹", "已超期", "待复查")
+StateFilter = Literal["未启动", "推进中", "已销号", "反弹", "已超期", "预计超期", "待复查"]
+STATE_FILTERS: tuple[StateFilter, ...] = get_args(StateFilter)
 
 
 def state_filter(text: str) -> StateFilter:
@@ -315,6 +335,8 @@ def _in_state(item: Item, state: StateFilter) -> bool:
         return item.overdue
     if state == "待复查":
         return item.review_due
+    if state == "预计超期":
+        return item.eta_late
     return STATE_LABELS[item.state] == state
 
 
@@ -342,13 +364,31 @@ def select(items: Iterable[Item], where: Filter) -> list[Item]:
     return chosen
 
 
-def overdue(items: Iterable[Item]) -> list[tuple[str, list[Item]]]:
-    """Group what needs attention: overdue items by deadline type, oldest due first, then 待复查."""
+def overdue(items: Iterable[Item], within: int | None = None) -> list[tuple[str, list[Item]]]:
+    """Group what needs attention, each group listed only if it has items: overdue items by
+    deadline type, oldest due first; 预计超期 (the latest progress expects them done after
+    their due date); with WITHIN, 即将到期 (due in the next WITHIN days, today included);
+    then 待复查. Each item is listed once, under the first group it belongs to."""
     items = list(items)
-    late = sorted((i for i in items if i.overdue), key=lambda i: (i.due, i.measure.problem))
+
+    def by_due(i: Item) -> tuple[date, int]:
+        return (i.due or date.max, i.measure.problem)
+
+    late = sorted((i for i in items if i.overdue), key=by_due)
     groups: dict[str, list[Item]] = {}
     for item in late:
         groups.setdefault(deadline_group(item.deadline), []).append(item)
+    expected_late = sorted((i for i in items if i.eta_late and not i.overdue), key=by_due)
+    if expected_late:
+        groups[ETA_LATE_GROUP] = expected_late
+    if within is not None:
+        soon = [
+            i
+            for i in items
+            if not i.eta_late and i.days_left is not None and 0 <= i.days_left <= within
+        ]
+        if soon:
+            groups[DUE_SOON_GROUP] = sorted(soon, key=by_due)
     review = sorted(
         (i for i in items if i.review_due), key=lambda i: (i.next_review, i.measure.problem)
     )

@@ -184,6 +184,8 @@ class PlanInfo:
     basis: Text | None = None
     date: Annotated[dt.date, After(_plausible_date)]  # dt.: `date` here is this field
     timezone: Annotated[str, STRICT, After(_known_timezone)] = "Asia/Shanghai"
+    # how many days ahead `overdue` warns of what falls due (即将到期); None: only if asked
+    warn_days: Annotated[int, limits(strict=True, ge=0, le=366)] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)  # it keeps what it works out (by_id, …)
@@ -278,11 +280,21 @@ class Plan:
         return tuple(dict.fromkeys(d for m in self.measures for d in m.departments))
 
     def department(self, name: str) -> str:
-        """Return the department NAME if the plan names it, or raise Refused with the nearest."""
+        """Return the department NAME names: as the plan writes it, give or take blanks and
+        full-width letters, or by the start of one name alone; else raise Refused with the
+        nearest."""
         import difflib
 
-        if name in self.departments:
-            return name
+        def bare(text: str) -> str:
+            return "".join(unicodedata.normalize("NFKC", text).split())
+
+        wanted = bare(name)
+        exact = [d for d in self.departments if bare(d) == wanted]
+        starting = [d for d in self.departments if wanted and bare(d).startswith(wanted)]
+        if len(exact) == 1 or (not exact and len(starting) == 1):
+            return (exact or starting)[0]
+        if len(starting) > 1:
+            raise Refused(f"科室“{name}”可指:{'、'.join(starting)};请写全")
         guess = difflib.get_close_matches(name, self.departments, n=3, cutoff=0.3)
         known = guess or self.departments
         hint = "是否要找" if guess else "方案中的科室"

@@ -16,7 +16,16 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from rich.cells import cell_len
 
 from . import schema
-from .core import REVIEW_GROUP, STATE_LABELS, Item, Status, Tally
+from .core import (
+    DUE_SOON_GROUP,
+    ETA_LATE_GROUP,
+    REVIEW_GROUP,
+    STATE_LABELS,
+    WARNING_GROUPS,
+    Item,
+    Status,
+    Tally,
+)
 from .text import bar, clip, describe, evidence_text, fit, names, on_screen, percent, state_text
 
 if TYPE_CHECKING:
@@ -46,8 +55,11 @@ class Formatter(Protocol):
     def items(self, items: list[Item]) -> None:
         """Show a list of measures."""
 
-    def overdue(self, groups: list[tuple[str, list[Item]]], as_of: date) -> None:
-        """Show what is overdue or due for review, by group."""
+    def overdue(
+        self, groups: list[tuple[str, list[Item]]], as_of: date, within: int | None, scope: str
+    ) -> None:
+        """Show what needs attention, by group: overdue, expected late, due soon (if WITHIN was
+        asked), due for review; SCOPE names the department or person it was chosen for."""
 
     def item(self, plan: Plan, item: Item, history: list[Entry]) -> None:
         """Show one measure in full with its history."""
@@ -105,7 +117,9 @@ class JsonFormatter:
     def items(self, items: list[Item]) -> None:
         self._print([schema.item(i) for i in items])
 
-    def overdue(self, groups: list[tuple[str, list[Item]]], as_of: date) -> None:
+    def overdue(
+        self, groups: list[tuple[str, list[Item]]], as_of: date, within: int | None, scope: str
+    ) -> None:
         self._print(schema.overdue(groups))
 
     def item(self, plan: Plan, item: Item, history: list[Entry]) -> None:
@@ -357,27 +371,60 @@ class TextFormatter:
             )
         )
 
-    def overdue(self, groups: list[tuple[str, list[Item]]], as_of: date) -> None:
+    def overdue(
+        self, groups: list[tuple[str, list[Item]]], as_of: date, within: int | None, scope: str
+    ) -> None:
+        counted = {group: len(items) for group, items in groups}
+        late = sum(n for group, n in counted.items() if group not in WARNING_GROUPS)
+        parts = [("已超期", late)]
+        if ETA_LATE_GROUP in counted:
+            parts.append((ETA_LATE_GROUP, counted[ETA_LATE_GROUP]))
+        if within is not None:
+            parts.append(
+                (f"{within} 天内到期" if within else "今天到期", counted.get(DUE_SOON_GROUP, 0))
+            )
+        parts.append((REVIEW_GROUP, counted.get(REVIEW_GROUP, 0)))
+        when = f"截至 {as_of}" + (f"({scope})" if scope else "")
         if not groups:
-            self._print(f"截至 {as_of} 没有已超期或待复查的措施。")
+            self._print(f"{when} 没有{'、'.join(name for name, _ in parts[:-1])}或待复查的措施。")
             return
-        late = sum(len(items) for group, items in groups if group != REVIEW_GROUP)
-        review = sum(len(items) for group, items in groups if group == REVIEW_GROUP)
-        widths = self._layout(self._overdue_columns([i for _, items in groups for i in items]))
-        out: list[list[Line] | str] = [f"截至 {as_of}:已超期 {late} 项,待复查 {review} 项"]
-        for group, items in groups:
-            columns = self._overdue_columns(items, reviewing=group == REVIEW_GROUP)
-            out += ["", self._table(columns, title=f"{group}({len(items)} 项)", widths=widths)]
+        tables = [(group, self._overdue_columns(items, group)) for group, items in groups]
+        merged = [  # one layout for every table: a column as wide as its widest cell in any
+            Column(
+                first.header,
+                [cell for _, table in tables for cell in [(table[n].header, ""), *table[n].cells]],
+                first.justify,
+                first.flexible,
+                first.drop,
+            )
+            for n, first in enumerate(tables[0][1])
+        ]
+        widths = self._layout(merged)
+        out: list[list[Line] | str] = [f"{when}:" + ",".join(f"{k} {n} 项" for k, n in parts)]
+        for (group, columns), (_, items) in zip(tables, groups, strict=True):
+            own = {
+                c.header: widths[m.header]
+                for c, m in zip(columns, merged, strict=True)
+                if m.header in widths
+            }
+            out += ["", self._table(columns, title=f"{group}({len(items)} 项)", widths=own)]
         self._print(*out)
 
-    def _overdue_columns(self, items: list[Item], reviewing: bool = False) -> list[Column]:
+    def _overdue_columns(self, items: list[Item], group: str) -> list[Column]:
         t = self._text
+        reviewing = group == REVIEW_GROUP
+        if group == ETA_LATE_GROUP:
+            days = Column("预计完成", [t(str(i.eta), "yellow") for i in items])
+        elif group == DUE_SOON_GROUP:
+            days = Column("剩余", [t(_days_left(i), "yellow") for i in items])
+        else:
+            days = Column("逾期", [t(f"{_days_late(i)} 天", "red") for i in items], "right")
         return [
             Column("编号", [t(i.measure.id) for i in items]),
             Column(
                 "到期或应复查", [t(str(i.next_review) if reviewing else due_text(i)) for i in items]
             ),
-            Column("逾期", [t(f"{_days_late(i)} 天", "red") for i in items], "right"),
+            days,
             Column("责任人", [t(clip(i.owner or "—", 8)) for i in items], drop=2),
             Column("牵头/责任科室", [t(_lead_or_responsible(i)) for i in items], drop=1),
             Column("整改措施", [t(i.measure.text) for i in items], flexible=True),
@@ -408,6 +455,8 @@ class TextFormatter:
         if item.progress_on:
             done = f",完成 {item.percent}%" if item.percent is not None else ""
             eta = f",预计 {item.eta} 完成" if item.eta else ""
+            if item.eta_late and item.eta and item.due:
+                eta += f",比到期日晚 {(item.eta - item.due).days} 天(预计超期)"
             lines.append(f"最近进展:{item.progress_on}{done}{eta}")
         if item.next_review:
             last = item.last_review or "尚未复查"
@@ -451,6 +500,10 @@ def due_text(item: Item) -> str:
     return f"{item.due}(延)" if item.extensions else item.due.isoformat()
 
 
+def _days_left(item: Item) -> str:
+    return "今天到期" if item.days_left == 0 else f"剩 {item.days_left} 天"
+
+
 def _days_late(item: Item) -> int:
     return item.days_overdue if item.overdue else item.days_review_overdue
 
@@ -460,7 +513,7 @@ def _lead_or_responsible(item: Item) -> str:
 
 
 def _style(item: Item) -> str:
-    return "red" if item.overdue else "yellow" if item.review_due else ""
+    return "red" if item.overdue else "yellow" if item.review_due or item.eta_late else ""
 
 
 def _behind_first(tallies: list[Tally]) -> list[Tally]:

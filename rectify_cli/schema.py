@@ -56,6 +56,8 @@ def item(item: Item) -> dict[str, Any]:
         "state_label": STATE_LABELS[item.state],
         "overdue": item.overdue,
         "days_overdue": item.days_overdue,
+        "days_left": item.days_left,
+        "eta_late": item.eta_late,
         "closed_on": _iso(item.closed_on),
         "closed_by": item.closed_by,
         "percent": item.percent,

@@ -90,6 +90,8 @@ def state_text(item: Item) -> str:
     if item.overdue:
         return f"已超期 {item.days_overdue} 天"
     label = STATE_LABELS[item.state]
+    if item.eta_late:
+        return f"{label},预计超期"
     return f"{label},待复查" if item.review_due else label
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from rectify_cli.plan import load_plan
 from rectify_cli.workspace import embedded_plan
 
-from .conftest import Result
+from .conftest import SMALL_PLAN, Result, write
 
 
 def ids(result: Result) -> list[str]:
@@ -47,8 +48,29 @@ def test_list_filters(
 
 
 def test_list_refuses_unknown_department_with_suggestion(run: Callable[..., Result]) -> None:
-    result = run("list", "--dept", "政策法规")
+    result = run("list", "--dept", "政策法归科")
     assert result.exit_code == 2 and "是否要找:政策法规科" in result.stderr
+
+
+def test_a_department_by_unique_prefix_or_with_stray_blanks(run: Callable[..., Result]) -> None:
+    whole = ids(run("list", "--json", "--dept", "政策法规科"))
+    assert len(whole) == 16
+    for written in ("政策法规", "政策", " 政策 法规科 ", "政策\u3000法规科"):
+        assert ids(run("list", "--json", "--dept", written)) == whole, written
+    assert ids(run("list", "--json", "--dept", "办")) == ids(
+        run("list", "--json", "--dept", "办公室")
+    )
+
+
+def test_a_prefix_of_several_departments_is_refused_naming_them(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    text = SMALL_PLAN.replace("responsible: [办公室]", "responsible: [治安科, 治安大队]")
+    plan = write(tmp_path / "plan.yaml", text)
+    result = run("list", "--plan", str(plan), "--dept", "治安")
+    assert result.exit_code == 2
+    assert "科室“治安”可指:治安科、治安大队;请写全" in result.stderr
+    assert ids(run("list", "--json", "--plan", str(plan), "--dept", "治安科")) == ["1.2"]
 
 
 def test_list_refuses_a_deadline_the_plan_does_not_use(run: Callable[..., Result]) -> None:

@@ -102,3 +102,28 @@ def test_a_cached_plan_is_the_validated_plan_and_needs_no_pydantic(tmp_path: Pat
     )
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert loaded.stdout.strip() == "[]", loaded.stderr
+
+
+# What each cache format holds, by the shapes of the classes pickled or indexed: a change of
+# a field must come with a new index.FORMAT, or a cache written before the change would be
+# read as if it were of the new shape. Add the new format's digest here when you bump it.
+SHAPES_OF_FORMAT = {11: "5f6d5803d80fabed"}
+
+
+def test_a_change_of_what_caches_hold_comes_with_a_new_format() -> None:
+    import hashlib
+    import json
+    from dataclasses import fields
+
+    from rectify_cli.index import FORMAT, Index
+    from rectify_cli.plan import Plan, PlanInfo, Problem
+
+    shapes = {
+        cls.__name__: [(f.name, str(f.type)) for f in fields(cls)]
+        for cls in (Plan, PlanInfo, Problem, Measure, Definition, Index)
+    }
+    digest = hashlib.sha256(json.dumps(shapes, sort_keys=True).encode()).hexdigest()[:16]
+    assert SHAPES_OF_FORMAT.get(FORMAT) == digest, (
+        f"the cached classes changed (digest {digest}): bump index.FORMAT and record it here"
+    )
+    assert len(set(SHAPES_OF_FORMAT.values())) == len(SHAPES_OF_FORMAT)

@@ -33,20 +33,37 @@ def status(
 @app.command()
 @takes(*READING)
 def overdue(
-    quiet: Annotated[bool, flag("--quiet", "没有超期事项时什么也不输出", "-q")] = False,
+    within: Annotated[
+        int | None,
+        option("--within", "天数", "另列 N 天内到期的措施(即将到期);默认取方案的 warn_days"),
+    ] = None,
+    dept: Annotated[
+        str | None, option("--dept", "科室", "只列涉及该科室的措施(牵头或责任)")
+    ] = None,
+    owner: Annotated[str | None, option("--owner", "姓名", "只列该责任人的措施")] = None,
+    quiet: Annotated[bool, flag("--quiet", "没有要列的事项时什么也不输出", "-q")] = False,
     *,
     given: Given,
 ) -> None:
-    """列出已超期且未销号的措施(按整改时限分组,最早到期的在前)和待复查的长期措施。
+    """列出已超期且未销号的措施(按整改时限分组,最早到期的在前)、预计超期的措施、即将到期的措施和待复查的长期措施。
 
-    退出码:0 没有超期或待复查;1 有;2 出错。适合 cron 每天运行并发邮件。
+    退出码:0 没有要列的事项;1 有;2 出错。适合 cron 每天运行并发邮件;
+    各科室可用 --dept 只收本科室的清单。
 
-    示例:rectify overdue --quiet
+    示例:rectify overdue --within 7 --dept 政策法规科 --quiet
     """
-    day = given.day()
-    groups = core.overdue(given.workspace.state(day))
+    ws, day = given.workspace, given.day()
+    if within is not None and within < 0:
+        raise Refused(f"--within 的值应为 0 或正整数,而不是 {within}")
+    days = within if within is not None else ws.plan.plan.warn_days
+    where = core.Filter(
+        department=ws.plan.department(dept) if dept else None,
+        owner=core.same_name(owner) if owner else None,
+    )
+    groups = core.overdue(core.select(ws.state(day), where), days)
     if groups or not quiet:
-        given.out().overdue(groups, day)
+        scope = "、".join(x for x in (where.department, where.owner) if x)
+        given.out().overdue(groups, day, days, scope)
     if groups:
         raise typer.Exit(EXIT_OVERDUE)
 
