@@ -6,7 +6,7 @@ Every function here is pure: it takes the plan, the index of the ledger's events
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal, get_args
@@ -395,6 +395,48 @@ def overdue(items: Iterable[Item], within: int | None = None) -> list[tuple[str,
     if review:
         groups[REVIEW_GROUP] = review
     return list(groups.items())
+
+
+def folded(text: str) -> str:
+    """Return TEXT as a search compares it: full-width letters and digits as ASCII, any case."""
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def grep(
+    plan: Plan, items: Iterable[Item], word: str, records: Mapping[str, Sequence[str]]
+) -> list[Item]:
+    """Return the items in which WORD occurs: in the measure's text, its problem's title or
+    finding, or RECORDS[id] (the notes and evidence of its records), ignoring case and width."""
+    wanted = folded(word).strip()
+    if not wanted:
+        raise Refused("--grep 的值不能为空")
+    chosen = []
+    for item in items:
+        m = item.measure
+        problem = plan.problem(m.problem)
+        texts = [m.text, problem.title, problem.finding or "", *records.get(m.id, ())]
+        if any(wanted in folded(text) for text in texts):
+            chosen.append(item)
+    return chosen
+
+
+def sample(items: Sequence[Item], size: int, seed: str) -> list[Item]:
+    """Return SIZE of ITEMS (all if fewer) picked by SEED, in plan order: those whose
+    SHA-256 of "SEED:id" is least. Anyone can redo it by hand; the same seed picks the same
+    items from the same list on any machine, and an item added to the list leaves the
+    others' chances alone."""
+    import hashlib
+
+    if size < 1:
+        raise Refused(f"--sample 的值应为正整数,而不是 {size}")
+
+    def draw(item: Item) -> str:
+        return hashlib.sha256(f"{seed}:{item.measure.id}".encode()).hexdigest()
+
+    picked = {id(i) for i in sorted(items, key=draw)[:size]}
+    return [i for i in items if id(i) in picked]
 
 
 # ---------------------------------------------------------------------------- rates

@@ -52,8 +52,8 @@ class Formatter(Protocol):
     def status(self, plan: Plan, status: Status, by_department: bool) -> None:
         """Show completion rates."""
 
-    def items(self, items: list[Item]) -> None:
-        """Show a list of measures."""
+    def items(self, items: list[Item], note: str = "") -> None:
+        """Show a list of measures, with a NOTE on how they were chosen, if any."""
 
     def overdue(
         self, groups: list[tuple[str, list[Item]]], as_of: date, within: int | None, scope: str
@@ -114,7 +114,11 @@ class JsonFormatter:
     def status(self, plan: Plan, status: Status, by_department: bool) -> None:
         self._print(schema.status(plan, status))
 
-    def items(self, items: list[Item]) -> None:
+    def items(self, items: list[Item], note: str = "") -> None:
+        if note:  # standard output stays the array a script reads
+            import sys
+
+            print(on_screen(note), file=sys.stderr)
         self._print([schema.item(i) for i in items])
 
     def overdue(
@@ -353,9 +357,9 @@ class TextFormatter:
 
     # ------------------------------------------------------------ lists
 
-    def items(self, items: list[Item]) -> None:
+    def items(self, items: list[Item], note: str = "") -> None:
         if not items:
-            self._print("没有符合条件的措施。")
+            self._print("没有符合条件的措施。", *([note] if note else []))
             return
         t = self._text
         self._print(
@@ -368,7 +372,8 @@ class TextFormatter:
                     Column("整改措施", [t(i.measure.text) for i in items], flexible=True),
                 ],
                 caption=f"共 {len(items)} 项",
-            )
+            ),
+            *([note] if note else []),
         )
 
     def overdue(

@@ -228,6 +228,22 @@ class Workspace:
         """Return the records of measure MID in effect at AS_OF, in the order they apply."""
         return self._entries(core.history(self.ledger.index, mid, as_of))
 
+    def record_texts(self, as_of: date) -> dict[str, list[str]]:
+        """Return the notes and evidence of the records in effect at AS_OF (not voided), by
+        measure: what a search looks in besides the plan."""
+        index, texts = self.ledger.index, dict[str, list[str]]()
+        for row in core.history(index, None, as_of):
+            if row not in index.voided:
+                event = self.ledger.entry(row).event
+                found = [event.note, *(x.text or x.path or "" for x in event.evidence)]
+                texts.setdefault(event.id, []).extend(t for t in found if t)
+        return texts
+
+    def ledger_seed(self) -> str:
+        """Return the seed a sample takes unless given one: the start of the ledger's newest
+        hash, which nobody can choose without recording something first."""
+        return min(self.ledger.tips, default="0" * 8)[:8]
+
     def log(self, mid: str | None, since: date | None, by: str | None) -> list[Entry]:
         """Return the records chosen for the audit log, in the order they were recorded."""
         return self._entries(core.audit_log(self.ledger.index, mid, since, by))

@@ -88,18 +88,37 @@ def list_(
     open_: Annotated[bool, flag("--open", "只列未销号的")] = False,
     closed: Annotated[bool, flag("--closed", "只列已销号的")] = False,
     overdue_: Annotated[bool, flag("--overdue", "只列已超期的(同 --state 已超期)")] = False,
+    grep: Annotated[
+        str | None,
+        option(
+            "--grep",
+            "文字",
+            "只列含此文字的措施:措施内容、问题、进展说明、佐证材料(不分大小写、全半角)",
+        ),
+    ] = None,
+    sample: Annotated[
+        int | None, option("--sample", "N", "从符合条件的措施中随机抽取 N 项(回头看抽查)")
+    ] = None,
+    seed: Annotated[
+        str | None, option("--seed", "种子", "抽样种子:同一种子、同一 --as-of 抽出同样的措施")
+    ] = None,
     *,
     given: Given,
 ) -> None:
-    """列出措施及其状态,可按问题、科室、整改时限、责任人、状态筛选。
+    """列出措施及其状态,可按问题、科室、整改时限、责任人、状态、文字筛选,或从中随机抽查。
 
     示例:rectify list --dept 政策法规科 --state 推进中
+    示例:rectify list --grep 执法证件
+    示例:rectify list --closed --sample 3 --as-of 2023-12-31
     """
     if open_ and closed:
         raise Refused("--open 和 --closed 只能选一个")
     if overdue_ and state not in (None, "已超期"):
         raise Refused("--overdue 与 --state 只能选一个")
-    plan = given.workspace.plan
+    if seed is not None and sample is None:
+        raise Refused("--seed 只与 --sample 一起使用")
+    ws, day = given.workspace, given.day()
+    plan = ws.plan
     where = core.Filter(
         problem=plan.problem_number(problem) if problem else None,
         department=plan.department(dept) if dept else None,
@@ -108,7 +127,19 @@ def list_(
         state="已超期" if overdue_ else core.state_filter(state) if state else None,
         open=True if open_ else False if closed else None,
     )
-    given.out().items(core.select(given.workspace.state(given.day()), where))
+    chosen = core.select(ws.state(day), where)
+    if grep is not None:
+        chosen = core.grep(plan, chosen, grep, ws.record_texts(day))
+    if sample is None:
+        given.out().items(chosen)
+        return
+    seed = seed if seed is not None else ws.ledger_seed()
+    picked = core.sample(chosen, sample, seed)
+    note = (
+        f"从符合条件的 {len(chosen)} 项中抽取 {len(picked)} 项,种子 {seed}。"
+        f"同一账本、同样的筛选条件加 --seed {seed} --as-of {day},抽出的就是这几项"
+    )
+    given.out().items(picked, note)
 
 
 @app.command()
