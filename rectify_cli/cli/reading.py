@@ -12,6 +12,12 @@ from ..workspace import parse_date
 from .app import app
 from .options import READING, Given, IdArgument, flag, option, takes
 
+Department = Annotated[
+    str | None,
+    option("--dept", "科室", "只列涉及该科室的措施(牵头或责任;可只写开头)"),
+]
+Owner = Annotated[str | None, option("--owner", "姓名", "只列该责任人的措施")]
+
 
 @app.command()
 @takes(*READING)
@@ -37,10 +43,8 @@ def overdue(
         int | None,
         option("--within", "天数", "另列 N 天内到期的措施(即将到期);默认取方案的 warn_days"),
     ] = None,
-    dept: Annotated[
-        str | None, option("--dept", "科室", "只列涉及该科室的措施(牵头或责任)")
-    ] = None,
-    owner: Annotated[str | None, option("--owner", "姓名", "只列该责任人的措施")] = None,
+    dept: Department = None,
+    owner: Owner = None,
     quiet: Annotated[bool, flag("--quiet", "没有要列的事项时什么也不输出", "-q")] = False,
     *,
     given: Given,
@@ -74,14 +78,12 @@ def list_(
     problem: Annotated[
         str | None, option("--problem", "问题", "只列问题 N 的措施(3 或 三)")
     ] = None,
-    dept: Annotated[
-        str | None, option("--dept", "科室", "只列涉及该科室的措施(牵头或责任)")
-    ] = None,
+    dept: Department = None,
     deadline: Annotated[
         str | None,
         option("--deadline", "时限", "只列该整改时限的措施,如 9月底、长期坚持、其他日期"),
     ] = None,
-    owner: Annotated[str | None, option("--owner", "姓名", "只列该责任人的措施")] = None,
+    owner: Owner = None,
     state: Annotated[
         str | None, option("--state", "状态", "只列该状态的措施:" + "、".join(core.STATE_FILTERS))
     ] = None,
