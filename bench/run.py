@@ -210,8 +210,10 @@ def main() -> None:
             "RECTIFY_LEDGER": str(folder / "embedded-ledger.yaml"),
             "RECTIFY_USER": "基准",
             "XDG_CACHE_HOME": str(folder / "cache"),
+            "XDG_CONFIG_HOME": str(folder / "config"),  # no clerk's own config file
         }
         env.pop("RECTIFY_PLAN", None)
+        env.pop("RECTIFY_CONFIG", None)
         env.pop("PYTHONDONTWRITEBYTECODE", None)  # time compiled code, as an install has it
         (folder / "bare.py").write_text(BARE_APP)
         bare = timed([sys.executable, "-c", "pass"], runs, env)

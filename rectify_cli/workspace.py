@@ -21,6 +21,7 @@ from . import core
 from .errors import DataInvalid, Diagnostic, FileProblem, Refused, reason
 
 if TYPE_CHECKING:
+    from .config import Settings
     from .events import Event
     from .ledger import Entry, Ledger, Verification
     from .plan import Measure, Plan
@@ -81,17 +82,27 @@ class Files:
     ledger_source: str
 
     @classmethod
-    def resolve(cls, plan: Path | None, ledger: Path | None) -> Files:
-        """Pick the files: an option beats an environment variable, which beats the default."""
+    def resolve(
+        cls, plan: Path | None, ledger: Path | None, settings: Settings | None = None
+    ) -> Files:
+        """Pick the files: an option beats an environment variable, which beats the config
+        file, which beats the default."""
 
-        def pick(option: Path | None, env: str, default: Callable[[], Path]) -> tuple[Path, str]:
+        def pick(
+            option: Path | None, env: str, key: str, default: Callable[[], Path]
+        ) -> tuple[Path, str]:
             if option is not None:
                 return option, "命令行选项"
             if os.environ.get(env):
                 return Path(os.environ[env]), f"环境变量 {env}"
+            if settings is not None and (configured := settings.file(key)) is not None:
+                return configured, f"配置文件 {settings.path}"
             return default(), DEFAULT
 
-        return cls(*pick(plan, PLAN_ENV, embedded_plan), *pick(ledger, LEDGER_ENV, default_ledger))
+        return cls(
+            *pick(plan, PLAN_ENV, "plan", embedded_plan),
+            *pick(ledger, LEDGER_ENV, "ledger", default_ledger),
+        )
 
     def existing_ledger(self) -> Path:
         """Return the ledger's path; one named by option or environment must exist.
@@ -129,19 +140,31 @@ def typed(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
-def current_user(by: str | None) -> str:
-    """Return who records an event: --by, else RECTIFY_USER, else the login name."""
+def current_user(by: str | None, configured: str | None = None) -> str:
+    """Return who records an event: --by, else RECTIFY_USER, else the name CONFIGURED in
+    the config file, else the login name."""
+    return user_and_source(by, configured)[0]
+
+
+def user_and_source(by: str | None, configured: str | None = None) -> tuple[str, str]:
+    """Return who records an event, as `current_user` picks them, and where that came from."""
     import getpass
 
-    name = by or os.environ.get(USER_ENV)
+    name, source = by, "命令行选项"
+    if not name and os.environ.get(USER_ENV):
+        name, source = os.environ[USER_ENV], f"环境变量 {USER_ENV}"
+    if not name and configured:
+        name, source = configured, "配置文件"
     if not name:
         try:
-            name = getpass.getuser()
+            name, source = getpass.getuser(), "登录名"
         except (OSError, KeyError, ImportError):
             name = ""
     if not name or not name.strip():
-        raise Refused(f"无法确定登记人,请用 --by 姓名 或设置环境变量 {USER_ENV}")
-    return core.same_name(name)
+        raise Refused(
+            f'无法确定登记人,请用 --by 姓名、设置环境变量 {USER_ENV},或在配置文件中写 name = "姓名"'
+        )
+    return core.same_name(name), source
 
 
 @dataclass(frozen=True)
@@ -156,11 +179,16 @@ class Workspace:
     """A plan and a ledger, read when first needed, and the operations on them."""
 
     def __init__(
-        self, files: Files, cache: Path | None = None, warn: Callable[[str], None] | None = None
+        self,
+        files: Files,
+        cache: Path | None = None,
+        warn: Callable[[str], None] | None = None,
+        name: str | None = None,
     ) -> None:
         self.files = files
         self.cache = cache
         self.warn = warn or (lambda _: None)
+        self.name = name  # who records, as the config file says, unless --by or RECTIFY_USER
 
     @cached_property
     def plan(self) -> Plan:
@@ -273,7 +301,7 @@ class Workspace:
         from .evidence import evidence_file
 
         measure = self.plan.measure(measure_id)
-        who, day = current_user(by), parse_date(on, "--date") if on else None
+        who, day = current_user(by, self.name), parse_date(on, "--date") if on else None
         texts = [Evidence(text=e.strip()) for e in evidence or () if e.strip()]
         stored = [evidence_file(f, self.files.ledger.parent) for f in files or ()]
         change = replace(change, evidence=(*texts, *stored))
@@ -292,7 +320,7 @@ class Workspace:
     def amend(self, change: core.Change, *, by: str | None, on: str | None) -> list[Entry]:
         """Record the plan as it is now: each recorded measure it states otherwise than the
         ledger holds (old and new), and each recorded measure the ledger holds no plan for."""
-        who, day = current_user(by), parse_date(on, "--date") if on else None
+        who, day = current_user(by, self.name), parse_date(on, "--date") if on else None
 
         def build(book: Ledger) -> list[Event]:
             _raise(unknown_measures(self.plan, book))

@@ -60,10 +60,10 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     Return the default ledger's path: like a clerk's, it need not exist before the
     first sign-off (a ledger named by --ledger or RECTIFY_LEDGER must).
     """
-    for home in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "LOCALAPPDATA"):  # Linux, Windows
-        monkeypatch.setenv(home, str(tmp_path / "home"))
+    for home in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "LOCALAPPDATA"):
+        monkeypatch.setenv(home, str(tmp_path / "home"))  # Linux, Windows
     monkeypatch.setenv("RECTIFY_USER", "测试员")
-    for name in ("RECTIFY_LEDGER", "RECTIFY_PLAN", "RECTIFY_DEBUG"):
+    for name in ("RECTIFY_LEDGER", "RECTIFY_PLAN", "RECTIFY_DEBUG", "RECTIFY_CONFIG"):
         monkeypatch.delenv(name, raising=False)
     ledger = workspace.default_ledger()
     ledger.parent.mkdir(parents=True, exist_ok=True)
@@ -103,7 +103,9 @@ def recorded(folder: Path, steps: list[tuple[str, tuple[str, ...]]]) -> Path:
     ledger = folder / "ledger.yaml"
     create_empty(ledger)
     env = {"RECTIFY_LEDGER": str(ledger), "RECTIFY_USER": "测试员", "RECTIFY_PLAN": None,
-           "RECTIFY_DEBUG": None, "XDG_CACHE_HOME": str(folder.parent / f"{folder.name}-cache"),
+           "RECTIFY_DEBUG": None, "RECTIFY_CONFIG": None,
+           "XDG_CACHE_HOME": str(folder.parent / f"{folder.name}-cache"),
+           "XDG_CONFIG_HOME": str(folder.parent / f"{folder.name}-cache"),
            "LOCALAPPDATA": str(folder.parent / f"{folder.name}-cache")}  # fmt: skip
     runner = CliRunner()
     with pytest.MonkeyPatch.context() as monkeypatch:

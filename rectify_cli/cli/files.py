@@ -169,12 +169,23 @@ def init(
 @app.command()
 @takes("plan", "ledger")
 def where(*, given: Given) -> None:
-    """显示当前使用的计划文件、账本文件和缓存文件夹,以及它们从何而来。
+    """显示当前使用的计划文件、账本文件、配置文件、登记人和缓存文件夹,以及它们从何而来。
 
     示例:rectify where
     """
-    files = given.files
+    from ..text import on_screen
+    from ..workspace import user_and_source
+
+    files, settings = given.files, given.settings
     ledger_state = "已存在" if files.ledger.exists() else "尚不存在,首次销号时创建"
-    typer.echo(f"计划:{files.plan}({files.plan_source})")
-    typer.echo(f"账本:{files.ledger}({files.ledger_source},{ledger_state})")
-    typer.echo(f"缓存:{cache_folder()}(可随时删除)")
+    config_state = "已存在" if settings.exists else "不存在,未作设置"
+    lines = [
+        f"计划:{files.plan}({files.plan_source})",
+        f"账本:{files.ledger}({files.ledger_source},{ledger_state})",
+        f"配置:{settings.path}({settings.source},{config_state})",
+        *(f"  {label}:{value}" for label, value in settings.given()),
+        "登记人:{}({})".format(*user_and_source(None, settings.config.name)),
+        f"缓存:{cache_folder()}(可随时删除)",
+    ]
+    for line in lines:
+        typer.echo(on_screen(line))

@@ -22,6 +22,7 @@ from ..workspace import LEDGER_ENV, PLAN_ENV, USER_ENV, Files, Workspace, cache_
 if TYPE_CHECKING:
     from datetime import date
 
+    from ..config import Settings
     from ..core import Change
     from ..render import Formatter
     from ..workspace import Recorded
@@ -77,14 +78,23 @@ class Given:
     output: Path | None = None
 
     @functools.cached_property
+    def settings(self) -> Settings:
+        """Return the clerk's config file and what it sets."""
+        import os
+
+        from ..config import load_settings
+
+        return load_settings(dict(os.environ), cache_folder())
+
+    @functools.cached_property
     def files(self) -> Files:
-        """Return the plan and ledger chosen: by option, environment or default."""
-        return Files.resolve(self.plan, self.ledger)
+        """Return the plan and ledger chosen: by option, environment, config file or default."""
+        return Files.resolve(self.plan, self.ledger, self.settings)
 
     @functools.cached_property
     def workspace(self) -> Workspace:
         """Return the workspace of the files chosen, with the user's caches."""
-        return Workspace(self.files, cache_folder(), warn=_warn)
+        return Workspace(self.files, cache_folder(), warn=_warn, name=self.settings.config.name)
 
     def day(self) -> date:
         """Return the --as-of date, or today in the plan's timezone."""
