@@ -29,11 +29,12 @@ if TYPE_CHECKING:
     from .events import Event, Evidence
     from .plan import Definition
 
-State = Literal["not_started", "in_progress", "closed", "reopened"]
+State = Literal["not_started", "in_progress", "pending", "closed", "reopened"]
 
 STATE_LABELS: dict[str, str] = {
     "not_started": "未启动",
     "in_progress": "推进中",
+    "pending": "待验收",
     "closed": "已销号",
     "reopened": "反弹",
 }
@@ -41,8 +42,9 @@ REVIEW_GROUP = "待复查"
 ETA_LATE_GROUP = "预计超期"
 DUE_SOON_GROUP = "即将到期"
 WARNING_GROUPS = (ETA_LATE_GROUP, DUE_SOON_GROUP, REVIEW_GROUP)  # the groups not yet overdue
-_CLOSE, _REOPEN, _ASSIGN, _PROGRESS, _EXTEND, _REVIEW = (
-    ACTIONS.index(a) for a in ("close", "reopen", "assign", "progress", "extend", "review")
+_CLOSE, _REOPEN, _ASSIGN, _PROGRESS, _EXTEND, _REVIEW, _ACCEPT, _REJECT = (
+    ACTIONS.index(a)
+    for a in ("close", "reopen", "assign", "progress", "extend", "review", "accept", "reject")
 )
 
 
@@ -73,6 +75,11 @@ class Item:
     progress_on: date | None = None
     last_review: date | None = None  # the latest review or sign-off
     next_review: date | None = None  # for ongoing measures: when a review is due
+    acceptance: str | None = None  # the department that accepts its sign-off, if any
+    submitted_on: date | None = None  # pending: the date of the sign-off awaiting acceptance
+    submitted_by: str | None = None
+    accepted_on: date | None = None  # closed after acceptance: when and by whom accepted
+    accepted_by: str | None = None
 
     @property
     def closed(self) -> bool:
@@ -140,6 +147,7 @@ def _item(
     if pin is not None:  # the ledger holds the deadline the measure was first recorded under
         original = date.fromordinal(m.defined_due[pin]) if m.defined_due[pin] else None
         deadline = m.name(m.term[pin]) or deadline
+    acceptance = plan.acceptor(measure)
     if code < 0 or (ANY, code) not in latest:
         return Item(
             measure,
@@ -149,6 +157,7 @@ def _item(
             due=original,
             deadline=deadline,
             next_review=_next_review(measure, plan.plan.date, None),
+            acceptance=acceptance,
         )
 
     def day(i: int) -> date:
@@ -163,6 +172,24 @@ def _item(
         state = "reopened"
     elif progress is not None:
         state = "in_progress"
+    submitted = accepted = None
+    if state == "closed" and acceptance and closing is not None:
+        # a sign-off counts once accepted; one sent back (退回) is work in progress again
+        answer = max(
+            (
+                r
+                for r in (latest.get((_ACCEPT, code)), latest.get((_REJECT, code)))
+                if r is not None
+            ),
+            key=m.key,
+            default=None,
+        )
+        if answer is not None and m.key(answer) > m.key(closing) and m.action[answer] == _ACCEPT:
+            accepted = answer
+        elif answer is not None and m.key(answer) > m.key(closing):
+            state = "in_progress"
+        else:
+            state, submitted = "pending", closing
     due, late_extension, extended, word = original, False, 0, deadline
     cutoff = as_of.toordinal()
     for row in sorted((r for r in m.extensions.get(code, ()) if m.date[r] <= cutoff), key=m.key):
@@ -193,9 +220,9 @@ def _item(
         owner=m.name(m.owner[assignment]) if assignment is not None else None,
         closed_on=day(closing) if state == "closed" and closing is not None else None,
         closed_by=m.name(m.by[closing]) if state == "closed" and closing is not None else None,
-        closed_recorded=_day_entered(m, closing)
+        closed_recorded=_day_entered(m, accepted if accepted is not None else closing)
         if state == "closed" and closing is not None
-        else None,
+        else None,  # an accepted sign-off is done when the acceptance was recorded
         percent=m.percent[progress] if progress is not None and m.percent[progress] >= 0 else None,
         eta=date.fromordinal(m.until[progress])
         if progress is not None and m.until[progress]
@@ -203,6 +230,11 @@ def _item(
         progress_on=day(progress) if progress is not None else None,
         last_review=last_review,
         next_review=_next_review(measure, plan.plan.date, last_review),
+        acceptance=acceptance,
+        submitted_on=day(submitted) if submitted is not None else None,
+        submitted_by=m.name(m.by[submitted]) if submitted is not None else None,
+        accepted_on=day(accepted) if accepted is not None else None,
+        accepted_by=m.name(m.by[accepted]) if accepted is not None else None,
     )
 
 
@@ -241,23 +273,33 @@ def _latest_until(m: Index, as_of: date) -> dict[tuple[int, int], int]:
 
 def closed_counts(plan: Plan, index: Index, days: list[date]) -> list[int]:
     """Return how many of the plan's measures stand signed off at each of DAYS (ascending):
-    what `replay` counts as closed, in one sweep over the sign-offs and reopenings."""
+    what `replay` counts as closed, in one sweep over the sign-offs, reopenings and, where a
+    sign-off waits for acceptance, acceptances and sendings back."""
     codes = {index.code_of(m.id) for m in plan.measures}
+    accepting = {index.code_of(m.id) for m in plan.measures if plan.acceptor(m)}
     keys = list(zip(index.date, index.moment, index.line, strict=True))
     acts, ids, voided = index.action, index.id, index.voided
-    rows = [
-        r
-        for r, a in enumerate(acts)
-        if a in (_CLOSE, _REOPEN) and r not in voided and ids[r] in codes
-    ]
+    moves = (_CLOSE, _REOPEN, _ACCEPT, _REJECT)
+    rows = [r for r, a in enumerate(acts) if a in moves and r not in voided and ids[r] in codes]
     rows.sort(key=keys.__getitem__)
+    signed: set[int] = set()  # a sign-off in force, accepted or not
     closed: set[int] = set()
     counts, n = [], 0
     for day in days:
         cutoff = day.toordinal()
         while n < len(rows) and keys[rows[n]][0] <= cutoff:
-            row = rows[n]
-            (closed.add if acts[row] == _CLOSE else closed.discard)(ids[row])
+            row, code = rows[n], ids[rows[n]]
+            action, waits = acts[row], code in accepting
+            if action == _CLOSE:
+                signed.add(code)
+                (closed.discard if waits else closed.add)(code)
+            elif action == _REOPEN:
+                signed.discard(code)
+                closed.discard(code)
+            elif waits and action == _ACCEPT and code in signed:
+                closed.add(code)
+            elif waits and action == _REJECT:
+                closed.discard(code)
             n += 1
         counts.append(len(closed))
     return counts
@@ -270,8 +312,8 @@ def double_sign_offs(index: Index) -> list[tuple[int, int]]:
     open_close: dict[int, int] = {}  # measure -> its sign-off in force
     keys = list(zip(index.date, index.moment, index.line, strict=True))  # order of effect
     acts, voided = index.action, index.voided
-    rows = [r for r, a in enumerate(acts) if a in (_CLOSE, _REOPEN) and r not in voided]
-    for row in sorted(rows, key=keys.__getitem__):
+    rows = [r for r, a in enumerate(acts) if a in (_CLOSE, _REOPEN, _REJECT) and r not in voided]
+    for row in sorted(rows, key=keys.__getitem__):  # a sign-off sent back may be signed again
         code = index.id[row]
         if acts[row] == _CLOSE:
             if code in open_close:
@@ -306,7 +348,9 @@ def audit_log(
 
 # ---------------------------------------------------------------------------- selecting
 
-StateFilter = Literal["未启动", "推进中", "已销号", "反弹", "已超期", "预计超期", "待复查"]
+StateFilter = Literal[
+    "未启动", "推进中", "待验收", "已销号", "反弹", "已超期", "预计超期", "待复查"
+]
 STATE_FILTERS: tuple[StateFilter, ...] = get_args(StateFilter)
 
 
@@ -452,6 +496,7 @@ class Tally:
     closed: int = 0
     overdue: int = 0
     review_due: int = 0
+    pending: int = 0  # signed off, awaiting acceptance: not done
 
     @property
     def rate(self) -> float:
@@ -478,7 +523,7 @@ def status(plan: Plan, items: list[Item]) -> Status:
     """Count the items strictly: a measure is done only once it is signed off."""
     slices: dict[str, dict[str, list[int]]] = {"all": {}, "problem": {}, "deadline": {}, "dept": {}}
     for p in plan.problems:
-        slices["problem"][str(p.number)] = [0, 0, 0, 0]
+        slices["problem"][str(p.number)] = [0, 0, 0, 0, 0]
     groups: dict[str, str] = {}  # deadline word -> its group
     dues: dict[str, date | None] = {}  # deadline group -> its due date
     for item in items:
@@ -493,14 +538,16 @@ def status(plan: Plan, items: list[Item]) -> Status:
             *(("dept", d) for d in m.departments),
         ]
         closed, overdue, review_due = item.closed, item.overdue, item.review_due
+        pending = item.state == "pending"
         for kind, key in keys:
             counts = slices[kind].get(key)
             if counts is None:
-                counts = slices[kind][key] = [0, 0, 0, 0]
+                counts = slices[kind][key] = [0, 0, 0, 0, 0]
             counts[0] += 1
             counts[1] += closed
             counts[2] += overdue
             counts[3] += review_due
+            counts[4] += pending
     as_of = items[0].as_of if items else plan.plan.date
     by_deadline = sorted(
         _tally(slices["deadline"], {}), key=lambda t: _deadline_order(t.key, dues[t.key])
@@ -801,7 +848,13 @@ Rule = Callable[[Plan, Index, Measure, Request, Change], None]
 
 
 def _close(plan: Plan, index: Index, measure: Measure, request: Request, change: Change) -> None:
-    if current(plan, index, measure).closed:
+    item = current(plan, index, measure)
+    if item.state == "pending":
+        raise Refused(
+            f"措施 {measure.id} 已于 {item.submitted_on} 由 {item.submitted_by} 提交销号,"
+            f"正等待{item.acceptance}验收,无需重复提交;验收未通过时会退回"
+        )
+    if item.closed:
         closing = index.last(measure.id, "close")
         assert closing is not None
         raise Refused(
@@ -833,7 +886,10 @@ def _progress(plan: Plan, index: Index, measure: Measure, request: Request, chan
         raise Refused(f"--percent 应在 0 到 100 之间,而不是 {change.percent}")
     if change.eta is not None and change.eta < request.on:
         raise Refused(f"预计完成时间 {change.eta} 早于进展日期 {request.on}")
-    if current(plan, index, measure).closed:
+    item = current(plan, index, measure)
+    if item.state == "pending":
+        raise Refused(f"措施 {measure.id} 已提交销号,正等待{item.acceptance}验收;退回后再登记进展")
+    if item.closed:
         raise Refused(
             f"措施 {measure.id} 已销号;如需继续整改请先 rectify reopen,长期措施请用 rectify review"
         )
@@ -875,6 +931,35 @@ def _void(plan: Plan, index: Index, measure: Measure, request: Request, change: 
         )
 
 
+def _answer(plan: Plan, index: Index, measure: Measure, request: Request, change: Change) -> None:
+    """Allow an acceptance or a sending back only of a sign-off awaiting it, by someone of
+    the accepting department (where the plan lists people) other than who signed off."""
+    item = current(plan, index, measure)
+    verb = "验收" if change.action == "accept" else "退回"
+    if item.acceptance is None:
+        raise Refused(f"措施 {measure.id} 的销号不需要验收(方案未指定验收科室),无从{verb}")
+    if item.state != "pending":
+        state = STATE_LABELS[item.state]
+        raise Refused(f"措施 {measure.id} 现为“{state}”,没有待验收的销号,无从{verb}")
+    if request.by == item.submitted_by:
+        raise Refused(
+            f"措施 {measure.id} 的销号是 {request.by} 提交的,本人不能{verb};"
+            f"请由{item.acceptance}的其他人办理"
+        )
+    if plan.people is not None:
+        known = {same_name(name): dept for name, dept in plan.people.items()}
+        dept = known.get(request.by)
+        if dept != item.acceptance:
+            who = (
+                f"{request.by}(方案列明属于{dept})"
+                if dept
+                else f"{request.by}(方案的人员名单中没有此人)"
+            )
+            raise Refused(f"措施 {measure.id} 须由{item.acceptance}的人{verb},{who}不能办理")
+    if change.action == "reject" and not change.note.strip():
+        raise Refused("退回必须用 --reason 写明验收未通过的原因")
+
+
 _RULES: dict[Action, Rule] = {
     "close": _close,
     "reopen": _reopen,
@@ -883,4 +968,6 @@ _RULES: dict[Action, Rule] = {
     "extend": _extend,
     "review": _review,
     "void": _void,
+    "accept": _answer,
+    "reject": _answer,
 }

@@ -20,6 +20,8 @@ _REQUIRED: dict[str, frozenset[str]] = {
     "review": frozenset({"note"}),
     "void": frozenset({"note", "ref"}),
     "amend": frozenset({"note"}),
+    "accept": frozenset(),
+    "reject": frozenset({"note"}),
 }
 _OPTIONAL: dict[str, frozenset[str]] = {
     "close": frozenset({"note", "evidence"}),
@@ -30,6 +32,8 @@ _OPTIONAL: dict[str, frozenset[str]] = {
     "review": frozenset({"evidence"}),
     "void": frozenset(),
     "amend": frozenset({"approved_by", "before"}),
+    "accept": frozenset({"note"}),
+    "reject": frozenset(),
 }
 _FIELD_LABELS = {
     "note": "说明(note)",
@@ -104,7 +108,9 @@ class Event:
     def _fit_the_action(self) -> None:
         label = f"“{ACTION_LABELS[self.action]}”记录"
         fields = _FIELD_LABELS | (
-            {"note": "原因(note)"} if self.action in ("reopen", "extend", "void", "amend") else {}
+            {"note": "原因(note)"}
+            if self.action in ("reopen", "extend", "void", "amend", "reject")
+            else {}
         )
         if self.action == "amend" and self.before is None and self.measure is None:
             raise ValueError(f"{label}必须有修订前的措施(before)或修订后的措施(measure)")

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .actions import Action
     from .events import Event
 
-FORMAT = 11
+FORMAT = 12
 ANY = -1  # the action slot of `Index.latest` that counts every action
 VOID = ACTIONS.index("void")
 AMEND = ACTIONS.index("amend")

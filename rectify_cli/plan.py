@@ -79,6 +79,7 @@ class Measure:
     responsible: Annotated[tuple[Text, ...], limits(min_length=1)]
     deadline: Annotated[str, STRICT, Before(_date_as_written), After(_known_deadline)]
     review_every: ReviewEvery | None = None
+    acceptance: Text | None = None  # the department that accepts its sign-off, if not the plan's
 
     def __post_init__(self) -> None:
         if self.review_every is not None and not self.ongoing:
@@ -186,6 +187,8 @@ class PlanInfo:
     timezone: Annotated[str, STRICT, After(_known_timezone)] = "Asia/Shanghai"
     # how many days ahead `overdue` warns of what falls due (即将到期); None: only if asked
     warn_days: Annotated[int, limits(strict=True, ge=0, le=366)] | None = None
+    # the department that accepts (验收) sign-offs before they count; None: a sign-off counts
+    acceptance: Text | None = None
 
 
 @dataclass(frozen=True, kw_only=True)  # it keeps what it works out (by_id, …)
@@ -196,6 +199,16 @@ class Plan:
 
     plan: PlanInfo
     problems: Annotated[tuple[Problem, ...], limits(min_length=1)]
+    people: dict[Text, Text] | None = None  # who works in which department: who may accept
+
+    def acceptor(self, measure: Measure) -> str | None:
+        """Return the department that accepts MEASURE's sign-off, or None if it counts at once."""
+        return measure.acceptance or self.plan.acceptance
+
+    @cached_property
+    def accepting(self) -> bool:
+        """Tell whether any sign-off of the plan waits for acceptance."""
+        return any(self.acceptor(m) for m in self.measures)
 
     @property
     def measures(self) -> Iterator[Measure]:

@@ -320,7 +320,8 @@ class TextFormatter:
         head = [
             f"整改完成率(截至 {status.as_of},已销号 ÷ 全部措施)",
             f"总体:已销号 {o.closed}/{o.total},完成率 {percent(o.rate)},"
-            f"已超期 {o.overdue} 项,待复查 {o.review_due} 项",
+            + (f"待验收 {o.pending} 项," if plan.accepting else "")
+            + f"已超期 {o.overdue} 项,待复查 {o.review_due} 项",
             f"[{self._bar(o.rate, bar_width * 2)}]",
         ]
         sections = (
@@ -333,24 +334,28 @@ class TextFormatter:
             ]
         )
         every = [t for _, tallies in sections for t in tallies]
-        widths = self._layout(self._tally_columns(every, bar_width))
+        widths = self._layout(self._tally_columns(every, bar_width, plan.accepting))
         tables: list[list[Line] | str] = []
         for title, tallies in sections:
-            columns = self._tally_columns(tallies, bar_width)
+            columns = self._tally_columns(tallies, bar_width, plan.accepting)
             tables += ["", self._table(columns, title=title, widths=widths)]
         self._print(*head, *tables)
 
-    def _tally_columns(self, tallies: list[Tally], bar_width: int) -> list[Column]:
+    def _tally_columns(
+        self, tallies: list[Tally], bar_width: int, accepting: bool = False
+    ) -> list[Column]:
         t = self._text
 
         def count(n: int, style: str) -> Cell:
             return t(str(n), style if n else "")
 
+        pending = [Column("待验收", [count(x.pending, "yellow") for x in tallies], "right")]
         return [
             Column("项目", [t(x.label) for x in tallies], flexible=True),
             Column("已销号", [t(f"{x.closed}/{x.total}") for x in tallies], "right"),
             Column("完成率", [t(percent(x.rate)) for x in tallies], "right"),
             Column("进度", [t(self._bar(x.rate, bar_width)) for x in tallies], drop=1),
+            *(pending if accepting else []),
             Column("已超期", [count(x.overdue, "red") for x in tallies], "right"),
             Column("待复查", [count(x.review_due, "yellow") for x in tallies], "right"),
         ]
@@ -457,6 +462,12 @@ class TextFormatter:
             f"责任人:{item.owner or '未指定'}",
             f"整改时限:{item.deadline}({due})",
         ]
+        if item.acceptance:
+            lines.append(f"验收科室:{item.acceptance}")
+        if item.submitted_on:
+            lines.append(f"待验收:{item.submitted_on} 由 {item.submitted_by} 提交销号")
+        if item.accepted_on:
+            lines.append(f"验收:{item.accepted_on} 由 {item.accepted_by} 验收通过")
         if item.progress_on:
             done = f",完成 {item.percent}%" if item.percent is not None else ""
             eta = f",预计 {item.eta} 完成" if item.eta else ""

@@ -67,6 +67,11 @@ def item(item: Item) -> dict[str, Any]:
         "last_review": _iso(item.last_review),
         "next_review": _iso(item.next_review),
         "review_due": item.review_due,
+        "acceptance": item.acceptance,
+        "submitted_on": _iso(item.submitted_on),
+        "submitted_by": item.submitted_by,
+        "accepted_on": _iso(item.accepted_on),
+        "accepted_by": item.accepted_by,
     }
 
 
@@ -123,6 +128,7 @@ def _tally(tally: Tally, key: str, value: Any) -> dict[str, Any]:
         "rate": _rate(tally.rate),
         "overdue": tally.overdue,
         "review_due": tally.review_due,
+        "pending": tally.pending,
     }
 
 
@@ -136,6 +142,7 @@ def status(plan: Plan, status: Status) -> dict[str, Any]:
         "rate": _rate(status.overall.rate),
         "overdue": status.overall.overdue,
         "review_due": status.overall.review_due,
+        "pending": status.overall.pending,
         "by_problem": [
             _tally(t, "problem", int(t.key)) | {"title": titles[t.key]} for t in status.by_problem
         ],

@@ -18,7 +18,8 @@ from .conftest import SMALL_PLAN, Result, write
 
 NAMES = """rectify RECTIFY PLAN LEDGER USER DEBUG YYYY JSON README SHA cron Markdown Word Excel
 CSV UTF BOM Windows Linux macOS PowerShell export shell true false Tab YAML ISO
-status overdue list show log trend close reopen assign progress extend review void amend
+status overdue list show log trend close accept reject reopen assign progress extend review
+void amend
 report export check verify repair upgrade init where week month xlsx csv json md docx
 pdf help yaml Asia Shanghai"""
 ALLOWED = set(re.findall(r"\S+", NAMES))

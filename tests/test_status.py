@@ -39,7 +39,7 @@ def test_status_json_counts_strictly(run: Callable[..., Result]) -> None:
     depts = {d["department"]: d for d in data["by_department"]}
     assert depts["政策法规科"]["total"] == 16  # lead or responsible, each measure once
     assert depts["各执法科室"]["closed"] == 3
-    keys = "as_of total closed rate overdue review_due by_problem by_deadline by_department"
+    keys = "as_of total closed rate overdue review_due pending by_problem by_deadline by_department"
     assert set(data) == set(keys.split())
 
 

@@ -1,4 +1,5 @@
-"""Commands that append a record: close, reopen, assign, progress, extend, review, void, amend.
+"""Commands that append a record: close, accept, reject, reopen, assign, progress, extend,
+review, void, amend.
 
 Each declares what its action carries and hands one `Change` to `_record`, which appends
 it under the ledger's lock and says what was recorded, as a sentence or as the entry in
@@ -47,8 +48,12 @@ def _record(given: Given, measure_id: str, change: Change, voided: Entry | None 
             f"({v.date} 生效,{v.by} 登记);撤销由 {e.by} 登记,生效日期 {e.date}。"
         )
     else:
+        acceptance = given.workspace.plan.acceptor(m)
+        closed = f"已销号{'(长效机制已建立)' if m.ongoing else ''}:措施 {m.id}{who}"
         said = {
-            "close": f"已销号{'(长效机制已建立)' if m.ongoing else ''}:措施 {m.id}{who}",
+            "close": f"已提交销号,待{acceptance}验收:措施 {m.id}{who}" if acceptance else closed,
+            "accept": f"验收通过,已销号:措施 {m.id}{who}",
+            "reject": f"已退回,措施 {m.id} 回到推进中{who}",
             "reopen": f"已重新打开:措施 {m.id}{who}",
             "assign": f"已指定:措施 {m.id} 的责任人为 {e.owner}(生效日期 {e.date})。",
             "progress": f"已登记进展:措施 {m.id}{who}",
@@ -66,6 +71,36 @@ def close(measure_id: IdArgument, note: CloseNote = "", *, given: Given) -> None
     示例:rectify close 3.2 --note "已建立常态化监督机制" --evidence "局发〔2023〕12号" --file 纪要.pdf
     """
     _record(given, measure_id, Change("close", note=note))
+
+
+@app.command()
+@takes(*CHANGING)
+def accept(
+    measure_id: IdArgument,
+    note: Annotated[str, option("--note", "说明", "验收意见,如 现场核查无误")] = "",
+    *,
+    given: Given,
+) -> None:
+    """验收通过:待验收的销号由验收科室的人(不能是提交销号的人)确认后,才算已销号。
+
+    示例:rectify accept 3.2 --note "现场核查,佐证齐全"
+    """
+    _record(given, measure_id, Change("accept", note=note))
+
+
+@app.command()
+@takes(*CHANGING)
+def reject(
+    measure_id: IdArgument,
+    reason: Annotated[str, option("--reason", "原因", "验收未通过的原因,如 佐证材料不全")],
+    *,
+    given: Given,
+) -> None:
+    """退回:待验收的销号验收未通过,措施回到推进中,原因记入历史;整改后再 close。
+
+    示例:rectify reject 3.2 --reason "佐证材料不全,缺培训签到表"
+    """
+    _record(given, measure_id, Change("reject", note=reason))
 
 
 @app.command()

@@ -13,7 +13,18 @@ import os
 from typing import Any
 
 FAMILIES: dict[str, tuple[str, ...]] = {  # module: its commands, in the order help lists them
-    "changing": ("close", "reopen", "assign", "progress", "extend", "review", "void", "amend"),
+    "changing": (
+        "close",
+        "accept",
+        "reject",
+        "reopen",
+        "assign",
+        "progress",
+        "extend",
+        "review",
+        "void",
+        "amend",
+    ),
     "documents": ("report", "export"),
     "files": ("check", "verify", "repair", "upgrade", "init", "where"),
     "reading": ("status", "overdue", "list", "show", "log", "trend"),

@@ -1,0 +1,147 @@
+"""验收 before 销号: close submits, someone of the accepting department accepts or sends back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import SMALL_PLAN, Result, write
+
+PEOPLE = "people:\n  王芳: 政策法规科\n  赵敏: 政策法规科\n  李明: 办公室\nproblems:\n"
+
+
+@pytest.fixture
+def accepting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Use a plan whose sign-offs 政策法规科 accepts, listing three people."""
+    text = SMALL_PLAN.replace(
+        "  timezone: Asia/Shanghai\n", "  timezone: Asia/Shanghai\n  acceptance: 政策法规科\n"
+    )
+    plan = write(tmp_path / "plan.yaml", text.replace("problems:\n", PEOPLE, 1))
+    monkeypatch.setenv("RECTIFY_PLAN", str(plan))
+    return plan
+
+
+def ok(result: Result) -> Result:
+    assert result.exit_code == 0, result.stderr
+    return result
+
+
+def refused(result: Result, message: str) -> None:
+    assert result.exit_code == 2 and message in result.stderr, result.stderr
+
+
+def item(run: Callable[..., Result], mid: str, *args: str) -> Any:
+    return ok(run("show", mid, "--json", *args)).json()
+
+
+def submit(run: Callable[..., Result], mid: str = "1.1", day: str = "2023-09-25") -> None:
+    said = ok(run("close", mid, "--by", "李明", "--evidence", "制度文件", "--date", day)).stdout
+    assert said.startswith(f"已提交销号,待政策法规科验收:措施 {mid}")
+
+
+def test_a_sign_off_waits_for_acceptance_and_counts_for_nothing(
+    run: Callable[..., Result], accepting: Path, isolated: Path
+) -> None:
+    submit(run)
+    shown = item(run, "1.1", "--as-of", "2023-09-26")
+    assert (shown["state"], shown["state_label"], shown["closed_on"]) == ("pending", "待验收", None)
+    assert (shown["submitted_on"], shown["submitted_by"]) == ("2023-09-25", "李明")
+    status: Any = ok(run("status", "--json", "--as-of", "2023-09-26")).json()
+    assert (status["closed"], status["pending"], status["rate"]) == (0, 1, 0)
+    text = ok(run("status", "--as-of", "2023-09-26")).stdout
+    assert "总体:已销号 0/3,完成率 0.0%,待验收 1 项," in text and "待验收" in text.splitlines()[5]
+    listed: Any = ok(run("list", "--json", "--state", "待验收", "--as-of", "2023-09-26")).json()
+    assert [i["id"] for i in listed] == ["1.1"]
+    late: Any = run("overdue", "--json", "--as-of", "2023-10-02").json()
+    assert "1.1" in [i["id"] for i in late]  # past due and not accepted: overdue
+    before = isolated.read_bytes()
+    refused(run("close", "1.1", "--by", "李明", "--evidence", "再交一次"), "正等待政策法规科验收")
+    refused(
+        run("progress", "1.1", "--by", "李明", "--note", "补充"), "已提交销号,正等待政策法规科验收"
+    )
+    assert isolated.read_bytes() == before
+
+
+def test_the_submitter_and_other_departments_cannot_accept(
+    run: Callable[..., Result], accepting: Path
+) -> None:
+    submit(run)
+    refused(run("accept", "1.1", "--by", "李明"), "销号是 李明 提交的,本人不能验收")
+    refused(
+        run("accept", "1.1", "--by", "张三"),
+        "须由政策法规科的人验收,张三(方案的人员名单中没有此人)",
+    )
+    run_as_office = run("reject", "1.1", "--by", "李明", "--reason", "自己撤回")
+    refused(run_as_office, "本人不能退回")
+    said = ok(run("accept", "1.1", "--by", "王芳", "--note", "现场核查", "--date", "2023-09-26"))
+    assert said.stdout.startswith("验收通过,已销号:措施 1.1")
+    shown = item(run, "1.1")
+    assert (shown["state"], shown["accepted_by"], shown["accepted_on"]) == (
+        "closed",
+        "王芳",
+        "2023-09-26",
+    )
+    assert (shown["closed_by"], shown["closed_on"]) == ("李明", "2023-09-25")
+    status: Any = ok(run("status", "--json")).json()
+    assert (status["closed"], status["pending"]) == (1, 0)
+    refused(run("accept", "1.1", "--by", "赵敏"), "现为“已销号”,没有待验收的销号")
+
+
+def test_a_sign_off_sent_back_is_work_in_progress_until_signed_again(
+    run: Callable[..., Result], accepting: Path
+) -> None:
+    submit(run)
+    refused(run("reject", "1.1", "--by", "王芳"), "--reason")
+    ok(run("reject", "1.1", "--by", "王芳", "--reason", "缺培训签到表", "--date", "2023-09-26"))
+    shown = item(run, "1.1")
+    assert shown["state"] == "in_progress" and shown["submitted_on"] is None
+    assert [(h["action"], h["note"]) for h in shown["history"]][-1] == ("reject", "缺培训签到表")
+    submit(run, day="2023-09-28")
+    assert item(run, "1.1")["state"] == "pending"
+    ok(run("accept", "1.1", "--by", "赵敏", "--date", "2023-09-29"))
+    assert item(run, "1.1")["state"] == "closed"
+    check = run("check")
+    assert check.exit_code == 0 and "两次销号" not in check.stdout + check.stderr  # not a double
+    submit(run, "2.1", "2023-10-02")  # waiting at the last point: not counted there
+    points: Any = ok(run("trend", "--json", "--as-of", "2023-10-03")).json()["points"]
+    assert [(p["date"], p["closed"]) for p in points] == [
+        ("2023-09-19", 0),
+        ("2023-09-26", 0),
+        ("2023-10-03", 1),
+    ]
+
+
+def test_voiding_an_acceptance_puts_the_sign_off_back_to_waiting(
+    run: Callable[..., Result], accepting: Path
+) -> None:
+    submit(run)
+    accepted: Any = ok(run("accept", "1.1", "--by", "王芳", "--json")).json()
+    ok(run("void", str(accepted["line"]), "--by", "赵敏", "--reason", "验收人弄错"))
+    assert item(run, "1.1")["state"] == "pending"
+
+
+def test_a_measure_names_its_own_accepting_department(
+    run: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = SMALL_PLAN.replace(
+        "        deadline: 长期坚持\n", "        deadline: 长期坚持\n        acceptance: 办公室\n"
+    )
+    monkeypatch.setenv("RECTIFY_PLAN", str(write(tmp_path / "plan.yaml", text)))
+    said = ok(run("close", "1.1", "--evidence", "材料", "--date", "2023-09-25")).stdout
+    assert said.startswith("已销号:措施 1.1")  # the plan names no acceptance: counts at once
+    refused(run("accept", "1.1", "--by", "王芳"), "不需要验收(方案未指定验收科室)")
+    ok(run("close", "1.2", "--by", "李明", "--evidence", "材料", "--date", "2023-09-25"))
+    assert item(run, "1.2")["acceptance"] == "办公室" and item(run, "1.2")["state"] == "pending"
+    ok(run("accept", "1.2", "--by", "王芳"))  # no people listed: anyone but the submitter
+    assert item(run, "1.2")["state"] == "closed"
+
+
+def test_without_acceptance_nothing_changes(run: Callable[..., Result]) -> None:
+    said = ok(run("close", "3.2", "--evidence", "柔性执法工作指引", "--date", "2023-10-05")).stdout
+    assert said.startswith("已销号(长效机制已建立):措施 3.2")
+    shown = item(run, "3.2")
+    assert (shown["state"], shown["acceptance"], shown["accepted_by"]) == ("closed", None, None)
+    assert "待验收" not in ok(run("status")).stdout
