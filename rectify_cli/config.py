@@ -49,7 +49,12 @@ class Settings:
         value = getattr(self.config, key)
         if value is None:
             return None
-        path = Path(value).expanduser()
+        try:
+            path = Path(value).expanduser()
+        except RuntimeError:  # ~someone unknown
+            raise FileProblem(
+                f"{self.path}: {CONFIG_LABELS[key]}“{value}”中的 ~ 无法确定是谁的主目录"
+            ) from None
         return path if path.is_absolute() else self.path.parent / path
 
     def given(self) -> list[tuple[str, str]]:
@@ -78,8 +83,10 @@ def load_settings(environ: dict[str, str], cache: Path | None = None) -> Setting
     from .storage import read_regular
 
     path, source = config_file(environ)
-    raw = read_regular(path, "配置文件")
+    raw = read_regular(path, "配置")
     if raw is None:
+        if path.is_symlink():  # a link to a file that is not there (a share not mounted)
+            raise FileProblem(f"{path}: 配置文件是指向不存在的文件的链接")
         if source != "默认位置":
             raise FileProblem(f"{path}: 配置文件不存在(路径来自{source})")
         return Settings(path, source, False, Config())
@@ -92,7 +99,7 @@ def load_settings(environ: dict[str, str], cache: Path | None = None) -> Setting
     return Settings(path, source, True, held)
 
 
-_KEY_LINE = r"^[ \t]*(?:\[[ \t]*)?[\"']?{}[\"']?[ \t]*(?:=|\])"
+_KEY_LINE = r"^[ \t]*(?:\[\[?[ \t]*)?[\"']?{}[\"']?[ \t]*(?:=|\]|\.)"
 
 
 def parse_config(path: Path, raw: bytes) -> Config:
@@ -117,6 +124,8 @@ def parse_config(path: Path, raw: bytes) -> Config:
         raise DataInvalid([Diagnostic(path, line, 1, "不是 UTF-8 编码的文字")]) from None
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        raise DataInvalid([Diagnostic(path, 1, 1, "配置文件嵌套过深,不是有效的配置")]) from None
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         line, col = (int(found[1]), int(found[2])) if found else (1, 1)
@@ -139,9 +148,9 @@ def parse_config(path: Path, raw: bytes) -> Config:
                 message += ";可设置的项:" + "、".join(f"{k}({v})" for k, v in CONFIG_LABELS.items())
             problems.append(Diagnostic(path, line_of(key), 1, message))
     else:
-        for key in ("name", "department"):  # recorded in the ledger: shown as they are
+        for key in ("name", "department", "plan", "ledger"):  # shown and used as they are
             value = getattr(config, key)
-            char = untruthful(value, name=True) if value is not None else None
+            char = untruthful(value, name=key in ("name", "department")) if value else None
             if char is not None:
                 message = f"{CONFIG_LABELS[key]}中含有不能如实显示的字符 U+{ord(char):04X},请删去"
                 problems.append(Diagnostic(path, line_of(key), 1, message))

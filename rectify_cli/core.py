@@ -380,7 +380,7 @@ def _in_state(item: Item, state: StateFilter) -> bool:
     if state == "待复查":
         return item.review_due
     if state == "预计超期":
-        return item.eta_late
+        return item.eta_late and not item.overdue  # as overdue lists it
     return STATE_LABELS[item.state] == state
 
 
@@ -464,6 +464,18 @@ def grep(
         if any(wanted in folded(text) for text in texts):
             chosen.append(item)
     return chosen
+
+
+def sample_seed(text: str) -> str:
+    """Return TEXT as a seed, or raise Refused: a seed must be shown and retyped exactly,
+    so it is 1 to 32 visible characters."""
+    seed = text.strip()
+    if not seed or len(seed) > 32:
+        raise Refused("--seed 应为 1 到 32 个字符,如 2023年第4季度")
+    char = untruthful(seed, name=True)
+    if char is not None:
+        raise Refused(f"--seed 中含有不能如实显示的字符 U+{ord(char):04X},请删去")
+    return seed
 
 
 def sample(items: Sequence[Item], size: int, seed: str) -> list[Item]:

@@ -165,3 +165,43 @@ def test_a_warm_run_with_a_config_imports_no_validator(tmp_path: Path, config: P
         )
     loaded = set(json.loads(done.stderr.strip().splitlines()[-1]))
     assert not loaded & {"pydantic", "pydantic_core", "tomllib", "tomli"}
+
+
+def test_where_says_a_configured_ledger_is_missing(
+    run: Callable[..., Result], config: Path
+) -> None:
+    config.write_text('ledger = "没有.yaml"\n', encoding="utf-8")
+    where = run("where").stdout
+    assert "账本不存在(路径来自配置文件" in where and "首次销号时创建" not in where
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "message"),
+    [
+        ('plan = "a\\u0000b.yaml"\n', ":1:1:", "计划文件中含有不能如实显示的字符 U+0000"),
+        ("# a\n# b\n\nname.first = 1\n", ":4:1:", "字段“name”应为文字"),
+        ("# a\n\n[[ledger]]\nx = 1\n", ":3:1:", "字段“ledger”应为文字"),
+        ("name = " + "[" * 600 + "]" * 600 + "\n", ":1:1:", "嵌套过深"),
+    ],
+)
+def test_more_broken_configs_at_their_lines(
+    run: Callable[..., Result], config: Path, text: str, where: str, message: str
+) -> None:
+    config.write_text(text, encoding="utf-8")
+    result = run("status")
+    assert (
+        result.exit_code == 2 and "Traceback" not in result.stderr and "Error" not in result.stderr
+    )
+    assert f"{config}{where}" in result.stderr and message in result.stderr, result.stderr
+
+
+def test_a_home_nobody_has_or_a_dangling_link_is_an_error(
+    run: Callable[..., Result], config: Path, tmp_path: Path
+) -> None:
+    config.write_text('plan = "~nosuchuser_rectify/x.yaml"\n', encoding="utf-8")
+    result = run("status")
+    assert result.exit_code == 2 and "中的 ~ 无法确定是谁的主目录" in result.stderr
+    config.unlink()
+    config.symlink_to(tmp_path / "not-mounted" / "config.toml")
+    linked = run("status")
+    assert linked.exit_code == 2 and "配置文件是指向不存在的文件的链接" in linked.stderr

@@ -126,3 +126,28 @@ def test_sample_says_its_seed_and_defaults_to_the_ledger_head(run: Callable[...,
 def test_sample_refusals(run: Callable[..., Result], args: tuple[str, ...], message: str) -> None:
     result = run("list", *args)
     assert result.exit_code == 2 and message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("seed", "message"),
+    [
+        ("", "--seed 应为 1 到 32 个字符"),
+        ("x" * 33, "--seed 应为 1 到 32 个字符"),
+        ("a\nb", "--seed 中含有不能如实显示的字符 U+000A"),
+        ("a\u200bb", "--seed 中含有不能如实显示的字符 U+200B"),
+        ("a\x1b[31m", "--seed 中含有不能如实显示的字符 U+001B"),
+    ],
+)
+def test_a_seed_that_cannot_be_shown_and_retyped_is_refused(
+    run: Callable[..., Result], seed: str, message: str
+) -> None:
+    result = run("list", "--sample", "2", "--seed", seed)
+    assert result.exit_code == 2 and message in result.stderr
+
+
+def test_the_reproduction_line_quotes_the_seed_for_the_shell(run: Callable[..., Result]) -> None:
+    import shlex
+
+    out = ok(run("list", "--sample", "2", "--seed", "a;rm -rf x", "--as-of", "2023-11-15")).stdout
+    assert "加 --seed 'a;rm -rf x' --as-of 2023-11-15" in " ".join(out.split())
+    assert shlex.split("--seed 'a;rm -rf x'")[1] == "a;rm -rf x"

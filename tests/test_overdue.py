@@ -133,7 +133,9 @@ def test_a_bad_warn_days_is_refused_at_its_line(
 
 def test_a_negative_within_is_refused(run: Callable[..., Result]) -> None:
     result = run("overdue", "--within", "-1")
-    assert result.exit_code == 2 and "--within 的值应为 0 或正整数" in result.stderr
+    assert (
+        result.exit_code == 2 and "--within 的值应为 0 到 366 之间的整数,而不是 -1" in result.stderr
+    )
 
 
 def test_progress_expecting_completion_after_the_due_date_is_expected_late(
@@ -214,3 +216,31 @@ def test_every_group_shares_one_layout_and_each_says_its_days(run: Callable[...,
     }
     assert len(starts) == 1, out  # the measure's text starts in the same column in every table
     assert "2023-11-20" in out and "剩 6 天" in out and "25 天" in out
+
+
+@pytest.mark.parametrize("option", ["--dept", "--owner"])
+def test_an_empty_department_or_owner_is_refused_not_everyone(
+    run: Callable[..., Result], option: str
+) -> None:
+    for command in ("overdue", "list"):
+        result = run(command, option, "", "--as-of", "2023-10-25")
+        assert result.exit_code == 2 and f"{option} 的值不能为空" in result.stderr, command
+
+
+def test_an_owner_nobody_is_gets_a_warning_on_stderr(run: Callable[..., Result]) -> None:
+    run("assign", "1.5", "--owner", "李明", "--date", "2023-09-20")
+    result = run("overdue", "--owner", "李 明", "--quiet", "--as-of", "2023-10-25")
+    assert result.exit_code == 0 and result.stdout == ""
+    assert "没有哪项措施的责任人是“李 明”;现有责任人:李明" in result.stderr
+    assert run("overdue", "--owner", "李明", "--as-of", "2023-10-25").stderr == ""
+
+
+def test_within_is_bounded_like_warn_days(run: Callable[..., Result]) -> None:
+    result = run("overdue", "--within", "367")
+    assert result.exit_code == 2 and "--within 的值应为 0 到 366 之间的整数" in result.stderr
+
+
+def test_state_expected_late_lists_what_overdue_lists_under_it(run: Callable[..., Result]) -> None:
+    run("progress", "4.1", "--note", "推进", "--eta", "2023-11-20", "--date", "2023-10-09")
+    listed: Any = run("list", "--json", "--state", "预计超期", "--as-of", "2023-11-25").json()
+    assert listed == []  # overdue by then: listed as such, not as expected late

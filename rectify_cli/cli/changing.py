@@ -66,7 +66,7 @@ def _record(given: Given, measure_id: str, change: Change, voided: Entry | None 
 @app.command()
 @takes(*WITH_EVIDENCE)
 def close(measure_id: IdArgument, note: CloseNote = "", *, given: Given) -> None:
-    """销号:登记措施已完成整改并通过验收;长期措施则为“长效机制已建立”。
+    """销号:登记措施已完成整改;计划指定了验收科室时为提交销号,待验收通过才算销号。长期措施则为“长效机制已建立”。
 
     示例:rectify close 3.2 --note "已建立常态化监督机制" --evidence "局发〔2023〕12号" --file 纪要.pdf
     """

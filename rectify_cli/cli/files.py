@@ -177,7 +177,8 @@ def where(*, given: Given) -> None:
     from ..workspace import user_and_source
 
     files, settings = given.files, given.settings
-    ledger_state = "已存在" if files.ledger.exists() else "尚不存在,首次销号时创建"
+    missing = files.missing_ledger()  # only the default ledger may be absent
+    ledger_state = missing or ("已存在" if files.ledger.exists() else "尚不存在,首次销号时创建")
     config_state = "已存在" if settings.exists else "不存在,未作设置"
     lines = [
         f"计划:{files.plan}({files.plan_source})",

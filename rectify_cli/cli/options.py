@@ -43,12 +43,12 @@ IdArgument = Annotated[
 ]
 
 SHARED: dict[str, tuple[Any, Any, Any]] = {  # name: (type, default, option)
-    "plan": (Path | None, None, option("--plan", "文件", f"计划文件(默认:环境变量 {PLAN_ENV},否则内置方案)")),
-    "ledger": (Path | None, None, option("--ledger", "文件", f"账本文件(默认:环境变量 {LEDGER_ENV},否则用户数据目录)")),
+    "plan": (Path | None, None, option("--plan", "文件", f"计划文件(默认:环境变量 {PLAN_ENV},否则配置文件,否则内置方案)")),
+    "ledger": (Path | None, None, option("--ledger", "文件", f"账本文件(默认:环境变量 {LEDGER_ENV},否则配置文件,否则用户数据目录)")),
     "as_of": (str | None, None, option("--as-of", "日期", "按此日期(YYYY-MM-DD)计算,默认今天(方案时区)")),
     "json": (bool, False, flag("--json", "输出 JSON(键名为英文,格式稳定,供脚本使用)")),
     "plain": (bool, False, flag("--plain", "输出纯文本(无颜色、无表格线)")),
-    "by": (str | None, None, option("--by", "姓名", f"登记人(默认:环境变量 {USER_ENV},否则登录名)")),
+    "by": (str | None, None, option("--by", "姓名", f"登记人(默认:环境变量 {USER_ENV},否则配置文件的 name,否则登录名)")),
     "on": (str | None, None, option("--date", "日期", "生效日期 YYYY-MM-DD,默认今天;补登时填写实际日期")),
     "evidence": (list[str] | None, None, option("--evidence", "说明", "佐证材料说明(可多次使用),如 会议纪要、制度文件名")),
     "evidence_files": (list[Path] | None, None, option("--file", "文件", "佐证材料文件(可多次使用):记下其大小和 SHA-256,日后 check 可核对")),

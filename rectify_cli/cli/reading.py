@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -10,13 +10,47 @@ from .. import core
 from ..errors import EXIT_OVERDUE, Refused
 from ..workspace import parse_date
 from .app import app
-from .options import READING, Given, IdArgument, flag, option, takes
+from .options import READING, Given, IdArgument, _warn, flag, option, takes
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
 
 Department = Annotated[
     str | None,
     option("--dept", "科室", "只列涉及该科室的措施(牵头或责任;可只写开头)"),
 ]
 Owner = Annotated[str | None, option("--owner", "姓名", "只列该责任人的措施")]
+
+
+def _department(ws: Workspace, dept: str | None) -> str | None:
+    """Return the department --dept names, None if not given; refuse an empty one (an
+    unset variable in a cron line must not mean every department)."""
+    if dept is None:
+        return None
+    if not dept.strip():
+        raise Refused("--dept 的值不能为空")
+    return ws.plan.department(dept)
+
+
+def _owner(owner: str | None) -> str | None:
+    """Return the person --owner names, None if not given; refuse an empty one."""
+    if owner is None:
+        return None
+    if not owner.strip():
+        raise Refused("--owner 的值不能为空")
+    char = core.untruthful(owner, name=True)
+    if char is not None:
+        raise Refused(f"--owner 中含有不能如实显示的字符 U+{ord(char):04X},请删去")
+    return core.same_name(owner)
+
+
+def _warn_unknown_owner(items: list[core.Item], owner: str | None) -> None:
+    """Warn on stderr (which cron mails too) if no measure has OWNER as its owner: a typo
+    would otherwise read as nothing to do."""
+    if owner is not None and all(i.owner != owner for i in items):
+        known = sorted({i.owner for i in items if i.owner})
+        hint = f";现有责任人:{'、'.join(known)}" if known else ";目前没有措施指定了责任人"
+        _warn(f"没有哪项措施的责任人是“{owner}”{hint}")
 
 
 @app.command()
@@ -57,14 +91,13 @@ def overdue(
     示例:rectify overdue --within 7 --dept 政策法规科 --quiet
     """
     ws, day = given.workspace, given.day()
-    if within is not None and within < 0:
-        raise Refused(f"--within 的值应为 0 或正整数,而不是 {within}")
+    if within is not None and not 0 <= within <= 366:
+        raise Refused(f"--within 的值应为 0 到 366 之间的整数,而不是 {within}")
     days = within if within is not None else ws.plan.plan.warn_days
-    where = core.Filter(
-        department=ws.plan.department(dept) if dept else None,
-        owner=core.same_name(owner) if owner else None,
-    )
-    groups = core.overdue(core.select(ws.state(day), where), days)
+    where = core.Filter(department=_department(ws, dept), owner=_owner(owner))
+    items = ws.state(day)
+    _warn_unknown_owner(items, where.owner)
+    groups = core.overdue(core.select(items, where), days)
     if groups or not quiet:
         scope = "、".join(x for x in (where.department, where.owner) if x)
         given.out().overdue(groups, day, days, scope)
@@ -95,14 +128,20 @@ def list_(
         option(
             "--grep",
             "文字",
-            "只列含此文字的措施:措施内容、问题、进展说明、佐证材料(不分大小写、全半角)",
+            "只列含此文字的措施:措施内容、问题及其具体表现、各条记录的说明和佐证材料(不分大小写、全半角)",
         ),
     ] = None,
     sample: Annotated[
-        int | None, option("--sample", "N", "从符合条件的措施中随机抽取 N 项(回头看抽查)")
+        int | None,
+        option("--sample", "N", "从符合条件的措施中按种子抽取 N 项(回头看抽查,抽法见 README)"),
     ] = None,
     seed: Annotated[
-        str | None, option("--seed", "种子", "抽样种子:同一种子、同一 --as-of 抽出同样的措施")
+        str | None,
+        option(
+            "--seed",
+            "种子",
+            "抽样种子(默认取账本最新记录哈希的前 8 位):同一种子、同样的筛选条件和 --as-of 抽出同样的措施",
+        ),
     ] = None,
     *,
     given: Given,
@@ -123,23 +162,27 @@ def list_(
     plan = ws.plan
     where = core.Filter(
         problem=plan.problem_number(problem) if problem else None,
-        department=plan.department(dept) if dept else None,
+        department=_department(ws, dept),
         deadline=plan.deadline(deadline) if deadline else None,
-        owner=core.same_name(owner) if owner else None,
+        owner=_owner(owner),
         state="已超期" if overdue_ else core.state_filter(state) if state else None,
         open=True if open_ else False if closed else None,
     )
-    chosen = core.select(ws.state(day), where)
+    items = ws.state(day)
+    _warn_unknown_owner(items, where.owner)
+    chosen = core.select(items, where)
     if grep is not None:
         chosen = core.grep(plan, chosen, grep, ws.record_texts(day))
     if sample is None:
         given.out().items(chosen)
         return
-    seed = seed if seed is not None else ws.ledger_seed()
+    seed = core.sample_seed(seed) if seed is not None else ws.ledger_seed()
     picked = core.sample(chosen, sample, seed)
+    import shlex
+
     note = (
         f"从符合条件的 {len(chosen)} 项中抽取 {len(picked)} 项,种子 {seed}。"
-        f"同一账本、同样的筛选条件加 --seed {seed} --as-of {day},抽出的就是这几项"
+        f"同一账本、同样的筛选条件加 --seed {shlex.quote(seed)} --as-of {day},抽出的结果相同"
     )
     given.out().items(picked, note)
 
