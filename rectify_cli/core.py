@@ -184,12 +184,12 @@ def _item(
             key=m.key,
             default=None,
         )
-        if answer is not None and m.key(answer) > m.key(closing) and m.action[answer] == _ACCEPT:
-            accepted = answer
-        elif answer is not None and m.key(answer) > m.key(closing):
-            state = "in_progress"
-        else:
+        if answer is None or m.key(answer) < m.key(closing):  # none to this sign-off yet
             state, submitted = "pending", closing
+        elif m.action[answer] == _ACCEPT:
+            accepted = answer
+        else:
+            state = "in_progress"
     due, late_extension, extended, word = original, False, 0, deadline
     cutoff = as_of.toordinal()
     for row in sorted((r for r in m.extensions.get(code, ()) if m.date[r] <= cutoff), key=m.key):

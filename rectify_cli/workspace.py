@@ -105,7 +105,7 @@ class Files:
         )
 
     def existing_ledger(self) -> Path:
-        """Return the ledger's path; one named by option or environment must exist.
+        """Return the ledger's path; one named by option, environment or config file must exist.
 
         Only the default ledger may be absent, meaning nothing is recorded yet: a typo in
         a cron job's RECTIFY_LEDGER must not read as an empty ledger.

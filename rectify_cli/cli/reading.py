@@ -10,7 +10,7 @@ from .. import core
 from ..errors import EXIT_OVERDUE, Refused
 from ..workspace import parse_date
 from .app import app
-from .options import READING, Given, IdArgument, _warn, flag, option, takes
+from .options import READING, Given, IdArgument, flag, option, takes
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -44,13 +44,13 @@ def _owner(owner: str | None) -> str | None:
     return core.same_name(owner)
 
 
-def _warn_unknown_owner(items: list[core.Item], owner: str | None) -> None:
+def _warn_unknown_owner(ws: Workspace, items: list[core.Item], owner: str | None) -> None:
     """Warn on stderr (which cron mails too) if no measure has OWNER as its owner: a typo
     would otherwise read as nothing to do."""
     if owner is not None and all(i.owner != owner for i in items):
         known = sorted({i.owner for i in items if i.owner})
         hint = f";现有责任人:{'、'.join(known)}" if known else ";目前没有措施指定了责任人"
-        _warn(f"没有哪项措施的责任人是“{owner}”{hint}")
+        ws.warn(f"没有哪项措施的责任人是“{owner}”{hint}")
 
 
 @app.command()
@@ -96,7 +96,7 @@ def overdue(
     days = within if within is not None else ws.plan.plan.warn_days
     where = core.Filter(department=_department(ws, dept), owner=_owner(owner))
     items = ws.state(day)
-    _warn_unknown_owner(items, where.owner)
+    _warn_unknown_owner(ws, items, where.owner)
     groups = core.overdue(core.select(items, where), days)
     if groups or not quiet:
         scope = "、".join(x for x in (where.department, where.owner) if x)
@@ -169,7 +169,7 @@ def list_(
         open=True if open_ else False if closed else None,
     )
     items = ws.state(day)
-    _warn_unknown_owner(items, where.owner)
+    _warn_unknown_owner(ws, items, where.owner)
     chosen = core.select(items, where)
     if grep is not None:
         chosen = core.grep(plan, chosen, grep, ws.record_texts(day))
