@@ -174,17 +174,14 @@ def _item(
         state = "in_progress"
     submitted = accepted = None
     if state == "closed" and acceptance and closing is not None:
-        # a sign-off counts once accepted; one sent back (退回) is work in progress again
-        answer = max(
-            (
-                r
-                for r in (latest.get((_ACCEPT, code)), latest.get((_REJECT, code)))
-                if r is not None
-            ),
-            key=m.key,
-            default=None,
-        )
-        if answer is None or m.key(answer) < m.key(closing):  # none to this sign-off yet
+        # the first answer after the sign-off in force decides it: accepted, or sent back
+        # (退回) to work in progress. An answer to a later sign-off since voided is no answer
+        # to this one: the earliest of the latest of each kind is the first for any history
+        # the rules let be recorded.
+        answers = (latest.get((_ACCEPT, code)), latest.get((_REJECT, code)))
+        after = [r for r in answers if r is not None and m.key(r) > m.key(closing)]
+        answer = min(after, key=m.key, default=None)
+        if answer is None:
             state, submitted = "pending", closing
         elif m.action[answer] == _ACCEPT:
             accepted = answer
@@ -296,10 +293,9 @@ def closed_counts(plan: Plan, index: Index, days: list[date]) -> list[int]:
             elif action == _REOPEN:
                 signed.discard(code)
                 closed.discard(code)
-            elif waits and action == _ACCEPT and code in signed:
-                closed.add(code)
-            elif waits and action == _REJECT:
-                closed.discard(code)
+            elif waits and code in signed:  # the first answer to the sign-off decides it
+                signed.discard(code)
+                (closed.add if action == _ACCEPT else closed.discard)(code)
             n += 1
         counts.append(len(closed))
     return counts

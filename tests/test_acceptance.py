@@ -145,3 +145,20 @@ def test_without_acceptance_nothing_changes(run: Callable[..., Result]) -> None:
     shown = item(run, "3.2")
     assert (shown["state"], shown["acceptance"], shown["accepted_by"]) == ("closed", None, None)
     assert "待验收" not in ok(run("status")).stdout
+
+
+def test_voiding_a_second_sign_off_does_not_revive_the_one_sent_back(
+    run: Callable[..., Result], accepting: Path
+) -> None:
+    submit(run, day="2023-09-20")
+    ok(run("reject", "1.1", "--by", "王芳", "--reason", "缺材料", "--date", "2023-09-21"))
+    submit(run, day="2023-09-22")
+    second: Any = ok(run("log", "1.1", "--json")).json()[-1]
+    ok(run("accept", "1.1", "--by", "赵敏", "--date", "2023-09-23"))
+    ok(run("void", str(second["line"]), "--by", "赵敏", "--reason", "第二次提交登记错了"))
+    shown = item(run, "1.1")
+    assert (shown["state"], shown["accepted_by"]) == ("in_progress", None)
+    status: Any = ok(run("status", "--json")).json()
+    assert status["closed"] == 0
+    points: Any = ok(run("trend", "--json", "--as-of", "2023-09-26")).json()["points"]
+    assert points[-1]["closed"] == 0
