@@ -68,6 +68,16 @@ def double_sign_offs(loaded: Loaded) -> list[Diagnostic]:
     ]
 
 
+def answers_out_of_rule(loaded: Loaded) -> list[Diagnostic]:
+    """Find acceptances and sendings back the rules of accept and reject would have refused."""
+    from .core import answers_out_of_rule as found
+
+    if loaded.plan is None:
+        return []
+    index, path = loaded.ledger.index, loaded.ledger.path
+    return [Diagnostic(path, index.line[row], 1, said) for row, said in found(loaded.plan, index)]
+
+
 CLOCK_SKEW = timedelta(minutes=10)  # how far ahead another clerk's PC may run
 
 
@@ -118,7 +128,7 @@ def plan_drift(loaded: Loaded) -> list[Diagnostic]:
         after = plan.definition(d.measure) if d.measure is not None else None
         said = (
             f"措施 {d.mid} 与账本第 {line} 行记录的方案不同:{';'.join(changes(before, after))}。"
-            "改动未经记录,到期日和按期统计仍按账本记录的方案;核实后用 rectify amend --reason 原因 记录此项修订"
+            "改动未经记录,到期日、验收和按期统计仍按账本记录的方案;核实后用 rectify amend --reason 原因 记录此项修订"
         )
         if loaded.source is not None and d.mid in places:
             found.append(Diagnostic(loaded.source.path, *loaded.source.locate(places[d.mid]), said))
@@ -199,6 +209,7 @@ CHECKS: tuple[Check, ...] = (
     broken_chain,
     changed_evidence,
     double_sign_offs,
+    answers_out_of_rule,
     impossible_dates,
     plan_drift,
     void_mismatches,

@@ -147,7 +147,7 @@ def _item(
     if pin is not None:  # the ledger holds the deadline the measure was first recorded under
         original = date.fromordinal(m.defined_due[pin]) if m.defined_due[pin] else None
         deadline = m.name(m.term[pin]) or deadline
-    acceptance = plan.acceptor(measure)
+    acceptance = acceptor(plan, m, measure)
     if code < 0 or (ANY, code) not in latest:
         return Item(
             measure,
@@ -173,6 +173,8 @@ def _item(
     elif progress is not None:
         state = "in_progress"
     submitted = accepted = None
+    if state == "closed" and closing is not None:
+        acceptance = acceptor(plan, m, measure, closing)
     if state == "closed" and acceptance and closing is not None:
         # the first answer after the sign-off in force decides it: accepted, or sent back
         # (退回) to work in progress. An answer to a later sign-off since voided is no answer
@@ -235,6 +237,23 @@ def _item(
     )
 
 
+def acceptor(plan: Plan, m: Index, measure: Measure, row: int | None = None) -> str | None:
+    """Return the department that accepts MEASURE's sign-offs as the ledger holds it (the
+    plan's, for a measure not recorded yet); with ROW, the one in force when the sign-off at
+    that row was recorded: a later amendment changes what later sign-offs need, never what
+    an earlier one needed."""
+    code = m.code_of(measure.id)
+    held = m.definition.get(code) if code >= 0 else None
+    if held is None:
+        return plan.acceptor(measure)
+    if row is not None:
+        held = m.pinned[code]
+        for r in m.extensions.get(code, ()):
+            if m.action[r] == AMEND and held < r < row:
+                held = r
+    return m.name(m.accepting[held])
+
+
 def _next_review(measure: Measure, plan_date: date, last: date | None) -> date | None:
     """Return when an ongoing measure must next be reviewed: its cadence after the last review
     or sign-off, or after the plan's date if it has had neither. None for other measures."""
@@ -272,28 +291,30 @@ def closed_counts(plan: Plan, index: Index, days: list[date]) -> list[int]:
     """Return how many of the plan's measures stand signed off at each of DAYS (ascending):
     what `replay` counts as closed, in one sweep over the sign-offs, reopenings and, where a
     sign-off waits for acceptance, acceptances and sendings back."""
-    codes = {index.code_of(m.id) for m in plan.measures}
-    accepting = {index.code_of(m.id) for m in plan.measures if plan.acceptor(m)}
+    measures = {index.code_of(m.id): m for m in plan.measures}
+    codes = set(measures)
     keys = list(zip(index.date, index.moment, index.line, strict=True))
     acts, ids, voided = index.action, index.id, index.voided
     moves = (_CLOSE, _REOPEN, _ACCEPT, _REJECT)
     rows = [r for r, a in enumerate(acts) if a in moves and r not in voided and ids[r] in codes]
     rows.sort(key=keys.__getitem__)
     signed: set[int] = set()  # a sign-off in force, accepted or not
+    waits: dict[int, bool] = {}  # whether the sign-off in force waits for acceptance
     closed: set[int] = set()
     counts, n = [], 0
     for day in days:
         cutoff = day.toordinal()
         while n < len(rows) and keys[rows[n]][0] <= cutoff:
             row, code = rows[n], ids[rows[n]]
-            action, waits = acts[row], code in accepting
+            action = acts[row]
             if action == _CLOSE:
                 signed.add(code)
-                (closed.discard if waits else closed.add)(code)
+                waits[code] = acceptor(plan, index, measures[code], row) is not None
+                (closed.discard if waits[code] else closed.add)(code)
             elif action == _REOPEN:
                 signed.discard(code)
                 closed.discard(code)
-            elif waits and code in signed:  # the first answer to the sign-off decides it
+            elif code in signed and waits[code]:  # the first answer to the sign-off decides it
                 signed.discard(code)
                 (closed.add if action == _ACCEPT else closed.discard)(code)
             n += 1
@@ -318,6 +339,44 @@ def double_sign_offs(index: Index) -> list[tuple[int, int]]:
         else:
             open_close.pop(code, None)
     return pairs
+
+
+def answers_out_of_rule(plan: Plan, index: Index) -> list[tuple[int, str]]:
+    """Return each acceptance or sending back (row, what is wrong) that the rules of `accept`
+    and `reject` would have refused: one answering no sign-off awaiting it, a sign-off that
+    needs no acceptance, the submitter's own, or someone outside the accepting department
+    where the plan lists people (hand-made or merged lines)."""
+    people = None if plan.people is None else {same_name(n): d for n, d in plan.people.items()}
+    moves = (_CLOSE, _REOPEN, _ACCEPT, _REJECT)
+    rows = [r for r, a in enumerate(index.action) if a in moves and index.counts(r)]
+    awaiting: dict[int, int] = {}  # measure -> its sign-off not answered yet
+    found = []
+    for row in sorted(rows, key=index.key):
+        code, action = index.id[row], index.action[row]
+        if action == _CLOSE:
+            awaiting[code] = row
+            continue
+        if action == _REOPEN:
+            awaiting.pop(code, None)
+            continue
+        measure = plan.by_id.get(index.names[code])
+        if measure is None:
+            continue  # a measure the plan does not have: `unknown_ids` says so
+        verb, who = "验收" if action == _ACCEPT else "退回", index.names[index.by[row]]
+        signed = awaiting.pop(code, None)
+        dept = None if signed is None else acceptor(plan, index, measure, signed)
+        if signed is None:
+            said = f"此行{verb}措施 {measure.id},其时没有待验收的销号"
+        elif dept is None:
+            said = f"此行{verb}措施 {measure.id} 第 {index.line[signed]} 行的销号,该销号不需要验收"
+        elif index.by[row] == index.by[signed]:
+            said = f"措施 {measure.id} 第 {index.line[signed]} 行的销号是 {who} 提交的,此行由本人{verb}"
+        elif people is not None and people.get(who) != dept:
+            said = f"措施 {measure.id} 须由{dept}的人{verb},此行的 {who} 不在方案人员名单的{dept}中"
+        else:
+            continue
+        found.append((row, said + ",不合验收规则(手写或合并的行可能造成)"))
+    return found
 
 
 def history(index: Index, mid: str | None = None, as_of: date | None = None) -> list[int]:
@@ -521,6 +580,7 @@ class Status:
     by_problem: list[Tally] = field(default_factory=list)
     by_deadline: list[Tally] = field(default_factory=list)
     by_department: list[Tally] = field(default_factory=list)
+    accepting: bool = False  # whether any item's sign-off waits for acceptance
 
 
 def _tally(counts: dict[str, list[int]], labels: dict[str, str]) -> list[Tally]:
@@ -568,6 +628,7 @@ def status(plan: Plan, items: list[Item]) -> Status:
         _tally(slices["problem"], problems),
         by_deadline,
         _tally(slices["dept"], {}),
+        accepting=any(item.acceptance for item in items),
     )
 
 

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .actions import Action
     from .events import Event
 
-FORMAT = 12
+FORMAT = 13
 ANY = -1  # the action slot of `Index.latest` that counts every action
 VOID = ACTIONS.index("void")
 AMEND = ACTIONS.index("amend")
@@ -103,6 +103,9 @@ class Index:
         "l", lambda line, offset, e: e.measure.deadline if e.measure else None, text=True
     )
     defined_due: array[int] = _fact("l", lambda line, offset, e: _defined_due(e))  # 0 none
+    accepting: array[int] = _fact(  # the department that accepts its sign-offs
+        "l", lambda line, offset, e: e.measure.acceptance if e.measure else None, text=True
+    )
     names: list[str] = field(default_factory=list)
     latest: dict[tuple[int, int], int] = field(default_factory=dict)  # (action, measure) -> row
     extensions: dict[int, list[int]] = field(default_factory=dict)  # measure -> extend, amend rows

@@ -32,6 +32,24 @@ _ID = MEASURE_ID = re.compile(r"^[1-9][0-9]*\.[1-9][0-9]*$")
 Text = Annotated[str, limits(strict=True, pattern=r"\S")]  # not empty, not only blanks
 
 
+def _plain_name(text: str) -> str:
+    """Refuse a name of a person or department that could pass for another: blanks around
+    it, a decomposed spelling, characters that show nothing or reorder the text."""
+    from .core import untruthful
+
+    if text != text.strip():
+        raise ValueError(f"“{text.strip()}”前后有空白,请删去")
+    if unicodedata.normalize("NFC", text) != text:
+        raise ValueError(f"“{text}”含有组合字符的写法,请重新输入这个名称")
+    char = untruthful(text, name=True)
+    if char is not None:
+        raise ValueError(f"名称中含有不能如实显示的字符 U+{ord(char):04X},请删去")
+    return text
+
+
+Name = Annotated[Text, After(_plain_name)]  # a person or a department: what rules compare
+
+
 def _known_deadline(word: str) -> str:
     if deadline_kind(word) is None:
         raise ValueError(f"无法识别的整改时限“{word}”,可用的写法:{DEADLINE_FORMS}")
@@ -79,7 +97,7 @@ class Measure:
     responsible: Annotated[tuple[Text, ...], limits(min_length=1)]
     deadline: Annotated[str, STRICT, Before(_date_as_written), After(_known_deadline)]
     review_every: ReviewEvery | None = None
-    acceptance: Text | None = None  # the department that accepts its sign-off, if not the plan's
+    acceptance: Name | None = None  # the department that accepts its sign-off, if not the plan's
 
     def __post_init__(self) -> None:
         if self.review_every is not None and not self.ongoing:
@@ -130,6 +148,7 @@ class Definition:
     timezone: Annotated[str, STRICT] | None = (
         None  # the plan's: it decides the day a record was entered
     )
+    acceptance: Text | None = None  # the department that accepts its sign-offs, if any
 
     @property
     def digest(self) -> int:
@@ -138,7 +157,13 @@ class Definition:
         import hashlib
         import json
 
-        fields = [getattr(self, name) for name in DEFINITION_LABELS]
+        # a field added later (acceptance) is in the digest only when set, so the digests
+        # of every measure recorded before it existed stay as they were
+        fields = [
+            getattr(self, name)
+            for name in DEFINITION_LABELS
+            if name not in _LATER or getattr(self, name) is not None
+        ]
         canonical = json.dumps(
             [f.isoformat() if isinstance(f, date) else f for f in fields],
             ensure_ascii=False,
@@ -155,7 +180,9 @@ DEFINITION_LABELS = {
     "due": "到期日",
     "review_every": "复查周期",
     "timezone": "方案时区",
+    "acceptance": "验收科室",
 }
+_LATER = ("acceptance",)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -188,7 +215,7 @@ class PlanInfo:
     # how many days ahead `overdue` warns of what falls due (即将到期); None: only if asked
     warn_days: Annotated[int, limits(strict=True, ge=0, le=366)] | None = None
     # the department that accepts (验收) sign-offs before they count; None: a sign-off counts
-    acceptance: Text | None = None
+    acceptance: Name | None = None
 
 
 @dataclass(frozen=True, kw_only=True)  # it keeps what it works out (by_id, …)
@@ -199,16 +226,11 @@ class Plan:
 
     plan: PlanInfo
     problems: Annotated[tuple[Problem, ...], limits(min_length=1)]
-    people: dict[Text, Text] | None = None  # who works in which department: who may accept
+    people: dict[Name, Name] | None = None  # who works in which department: who may accept
 
     def acceptor(self, measure: Measure) -> str | None:
         """Return the department that accepts MEASURE's sign-off, or None if it counts at once."""
         return measure.acceptance or self.plan.acceptance
-
-    @cached_property
-    def accepting(self) -> bool:
-        """Tell whether any sign-off of the plan waits for acceptance."""
-        return any(self.acceptor(m) for m in self.measures)
 
     @property
     def measures(self) -> Iterator[Measure]:
@@ -244,6 +266,7 @@ class Plan:
             due=self.due(measure),
             review_every=measure.review_every,
             timezone=self.plan.timezone,
+            acceptance=self.acceptor(measure),
         )
 
     def digest(self, measure: Measure) -> int:
@@ -460,6 +483,7 @@ def _cross_checks(data: Any) -> list[tuple[tuple[str | int, ...], str]]:
     found: list[tuple[tuple[str | int, ...], str]] = []
     if not isinstance(data, dict) or not isinstance(data.get("problems"), list):
         return found
+    found += _nobody_accepts(data)
     numbers: set[object] = set()
     ids: set[object] = set()
     for i, problem in enumerate(data["problems"]):
@@ -484,6 +508,34 @@ def _cross_checks(data: Any) -> list[tuple[tuple[str | int, ...], str]]:
             if _ID.fullmatch(mid) and isinstance(number, int) and mid.split(".")[0] != str(number):
                 found.append((where, f"措施“{mid}”不属于问题 {number},编号应以“{number}.”开头"))
     return found
+
+
+def _nobody_accepts(data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
+    """Find accepting departments nobody in the plan's `people` belongs to: no one could
+    accept their sign-offs."""
+    people = data.get("people")
+    if not isinstance(people, dict):
+        return []
+    staffed = {d for d in people.values() if isinstance(d, str)}
+    info = data.get("plan")
+    named: list[tuple[tuple[str | int, ...], object]] = []
+    if isinstance(info, dict):
+        named.append((("plan", "acceptance"), info.get("acceptance")))
+    for i, problem in enumerate(data["problems"]):
+        measures = problem.get("measures") if isinstance(problem, dict) else None
+        for j, measure in enumerate(measures if isinstance(measures, list) else ()):
+            if isinstance(measure, dict):
+                named.append(
+                    (("problems", i, "measures", j, "acceptance"), measure.get("acceptance"))
+                )
+    return [
+        (
+            where,
+            f"验收科室“{dept}”在人员名单(people)中没有人,无人能验收;请在 people 中列出该科室的人",
+        )
+        for where, dept in named
+        if isinstance(dept, str) and dept.strip() and dept not in staffed
+    ]
 
 
 def parse_plan(source: Located) -> Plan:

@@ -320,7 +320,7 @@ class TextFormatter:
         head = [
             f"整改完成率(截至 {status.as_of},已销号 ÷ 全部措施)",
             f"总体:已销号 {o.closed}/{o.total},完成率 {percent(o.rate)},"
-            + (f"待验收 {o.pending} 项," if plan.accepting else "")
+            + (f"待验收 {o.pending} 项," if status.accepting else "")
             + f"已超期 {o.overdue} 项,待复查 {o.review_due} 项",
             f"[{self._bar(o.rate, bar_width * 2)}]",
         ]
@@ -334,10 +334,10 @@ class TextFormatter:
             ]
         )
         every = [t for _, tallies in sections for t in tallies]
-        widths = self._layout(self._tally_columns(every, bar_width, plan.accepting))
+        widths = self._layout(self._tally_columns(every, bar_width, status.accepting))
         tables: list[list[Line] | str] = []
         for title, tallies in sections:
-            columns = self._tally_columns(tallies, bar_width, plan.accepting)
+            columns = self._tally_columns(tallies, bar_width, status.accepting)
             tables += ["", self._table(columns, title=title, widths=widths)]
         self._print(*head, *tables)
 

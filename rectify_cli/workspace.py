@@ -173,6 +173,7 @@ class Recorded:
 
     measure: Measure
     entry: Entry
+    acceptance: str | None = None  # the department that accepts its sign-offs, as held
 
 
 class Workspace:
@@ -306,16 +307,19 @@ class Workspace:
         stored = [evidence_file(f, self.files.ledger.parent) for f in files or ()]
         change = replace(change, evidence=(*texts, *stored))
 
+        acceptance: list[str | None] = []
+
         def build(book: Ledger) -> list[Event]:
             """Judge the change on the ledger as it is under the lock, at the time it is held."""
             _raise(unknown_measures(self.plan, book))
             self._warn_drift(book)
             now = self.now()
             request = core.Request(by=who, now=now, on=day or now.date())
+            acceptance[:] = [core.acceptor(self.plan, book.index, measure)]
             return [core.judge(self.plan, book.index, measure, request, change)]
 
         (entry,) = self._append(build)
-        return Recorded(measure, entry)
+        return Recorded(measure, entry, acceptance[0])
 
     def amend(self, change: core.Change, *, by: str | None, on: str | None) -> list[Entry]:
         """Record the plan as it is now: each recorded measure it states otherwise than the

@@ -162,3 +162,109 @@ def test_voiding_a_second_sign_off_does_not_revive_the_one_sent_back(
     assert status["closed"] == 0
     points: Any = ok(run("trend", "--json", "--as-of", "2023-09-26")).json()["points"]
     assert points[-1]["closed"] == 0
+
+
+def _strip_acceptance(plan: Path) -> None:
+    text = plan.read_text(encoding="utf-8")
+    plan.write_text(text.replace("  acceptance: 政策法规科\n", ""), encoding="utf-8")
+
+
+def test_whether_a_sign_off_waits_is_what_the_ledger_holds_not_the_plan_file(
+    run: Callable[..., Result], accepting: Path, isolated: Path
+) -> None:
+    submit(run)
+    ok(run("progress", "2.1", "--by", "李明", "--note", "起草中", "--date", "2023-09-25"))
+    _strip_acceptance(accepting)  # deleting the line must not sign the measure off
+    assert item(run, "1.1")["state"] == "pending"
+    assert item(run, "2.1")["acceptance"] == "政策法规科"  # recorded: held by the ledger
+    check = run("check")
+    assert check.exit_code == 2 and "验收科室 政策法规科 → —" in check.stderr, check.stderr
+    said = ok(
+        run("amend", "--reason", "局党组决定不再验收", "--by", "王芳", "--date", "2023-10-01")
+    )
+    assert "验收科室 政策法规科 → —" in said.stdout
+    assert item(run, "1.1")["state"] == "pending"  # submitted under acceptance: still waits
+    ok(run("accept", "1.1", "--by", "王芳"))
+    assert item(run, "1.1")["state"] == "closed"
+    assert item(run, "2.1")["acceptance"] is None
+    ok(run("close", "2.1", "--by", "李明", "--evidence", "材料", "--date", "2023-10-02"))
+    assert item(run, "2.1")["state"] == "closed"  # signed off after the amendment: at once
+    assert ok(run("check")).exit_code == 0
+
+
+def test_adding_acceptance_to_the_plan_leaves_past_sign_offs_signed_off(
+    run: Callable[..., Result], accepting: Path
+) -> None:
+    _strip_acceptance(accepting)
+    ok(run("close", "1.1", "--by", "李明", "--evidence", "材料", "--date", "2023-09-25"))
+    accepting.write_text(  # the plan as the fixture wrote it: with acceptance again
+        accepting.read_text(encoding="utf-8").replace(
+            "  timezone: Asia/Shanghai\n", "  timezone: Asia/Shanghai\n  acceptance: 政策法规科\n"
+        ),
+        encoding="utf-8",
+    )
+    assert item(run, "1.1")["state"] == "closed"  # the ledger holds it without acceptance
+    assert run("check").exit_code == 2
+    ok(run("amend", "--reason", "改为验收后销号", "--by", "王芳"))
+    assert item(run, "1.1")["state"] == "closed"  # signed off before the rule: it stands
+    points: Any = ok(run("trend", "--json", "--as-of", "2023-09-26")).json()["points"]
+    assert points[-1]["closed"] == 1  # the trend counts it as replay does
+    ok(run("reopen", "1.1", "--by", "王芳", "--reason", "反弹"))
+    ok(run("close", "1.1", "--by", "李明", "--evidence", "再次整改"))
+    assert item(run, "1.1")["state"] == "pending"  # signed off after it: waits
+
+
+@pytest.mark.parametrize(
+    ("people", "message"),
+    [
+        ("people:\n  王芳: 办公室\n", "验收科室“政策法规科”在人员名单(people)中没有人,无人能验收"),
+        ("people:\n  王芳: '政策法规科 '\n", "“政策法规科”前后有空白,请删去"),
+        ("people:\n  '王芳\u200b': 政策法规科\n", "不能如实显示的字符 U+200B"),
+        ("people:\n  王芳: 政\u202e策法规科\n", "不能如实显示的字符 U+202E"),
+    ],
+)
+def test_the_people_who_may_accept_are_plain_names(
+    run: Callable[..., Result], accepting: Path, people: str, message: str
+) -> None:
+    text = accepting.read_text(encoding="utf-8")
+    start, end = text.index("people:\n"), text.index("problems:\n")
+    accepting.write_text(text[:start] + people + text[end:], encoding="utf-8")
+    result = run("check")
+    assert result.exit_code == 2 and f"{accepting}:" in result.stderr, result.stderr
+    assert message in result.stderr
+
+
+def test_check_applies_the_acceptance_rules_to_hand_made_lines(
+    run: Callable[..., Result], accepting: Path, isolated: Path, at: Callable[[str], None]
+) -> None:
+    from rectify_cli.events import Event
+    from rectify_cli.ledger import append
+    from rectify_cli.rules import adapter
+
+    def forged(by: str, day: str, action: str = "accept", mid: str = "1.1") -> None:
+        content = {"recorded": "2023-10-01T09:00:00+08:00", "date": day, "id": mid,
+                   "action": action, "by": by, "note": "手写"}  # fmt: skip
+        append(isolated, lambda _: [adapter(Event).validate_python(content)])
+
+    at("2023-10-01T09:00:00+08:00")
+    submit(run)
+    forged("李明", "2023-09-26")  # the submitter's own acceptance
+    assert item(run, "1.1")["state"] == "closed"  # replay reads it: check must say so
+    line = ok(run("log", "--json")).json()[-1]["line"]
+    result = run("check")
+    lines = result.stderr.splitlines()
+    assert result.exit_code == 2 and len(lines) == 2, result.stderr
+    assert any(
+        said.startswith(f"{isolated}:{line}:1:") and "是 李明 提交的,此行由本人验收" in said
+        for said in lines
+    ), result.stderr
+    forged("张三", "2023-09-27", "reject", "2.1")  # answering nothing
+    submit(run, "1.2", "2023-09-28")
+    forged("李明", "2023-09-29", mid="1.2")  # again the submitter
+    ok(run("reopen", "1.2", "--by", "王芳", "--reason", "自行验收无效", "--date", "2023-09-29"))
+    submit(run, "1.2", "2023-09-30")
+    forged("张三", "2023-09-30", mid="1.2")  # someone outside the accepting department
+    said = run("check").stderr
+    assert "此行退回措施 2.1,其时没有待验收的销号" in said
+    assert "此行的 张三 不在方案人员名单的政策法规科中" in said
+    assert said.count("不合验收规则") == 4, said

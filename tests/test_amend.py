@@ -59,8 +59,24 @@ def test_a_measure_first_recorded_holds_the_plan(
         "due": "2023-09-30",
         "review_every": None,
         "timezone": "Asia/Shanghai",
+        "acceptance": None,
     }
     assert second["measure"] is None  # held once, by the first record
+
+
+def test_a_definition_recorded_before_acceptance_existed_keeps_its_digest() -> None:
+    """The digest of a measure held without an accepting department is what rectify wrote
+    before the field existed: old ledgers do not drift from their own plan."""
+    from datetime import date
+
+    from rectify_cli.plan import Definition
+
+    held = Definition(
+        text="措施一。", lead=("政策法规科",), responsible=("各执法科室",), deadline="9月底",
+        due=date(2023, 9, 30), timezone="Asia/Shanghai",
+    )  # fmt: skip
+    assert held.digest == 0x5E10687314DA20F
+    assert Definition(**{**vars(held), "acceptance": "政策法规科"}).digest != held.digest
 
 
 def test_moving_a_deadline_under_the_ledger_is_caught_and_changes_nothing(
