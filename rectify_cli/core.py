@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from .actions import ACTIONS
 from .errors import Refused
-from .index import AMEND, ANY, REMOVED, Index
+from .index import AMEND, ANY, PART, REMOVED, Index
 from .plan import (
     ONGOING,
     OTHER_DATES,
@@ -80,6 +80,8 @@ class Item:
     submitted_by: str | None = None
     accepted_on: date | None = None  # closed after acceptance: when and by whom accepted
     accepted_by: str | None = None
+    part: str | None = None  # the section whose part of the measure this is, if it is one
+    parts: tuple[Item, ...] = ()  # each section's part, for a measure signed off by parts
 
     @property
     def closed(self) -> bool:
@@ -147,48 +149,6 @@ def _item(
     if pin is not None:  # the ledger holds the deadline the measure was first recorded under
         original = date.fromordinal(m.defined_due[pin]) if m.defined_due[pin] else None
         deadline = m.name(m.term[pin]) or deadline
-    acceptance = acceptor(plan, m, measure)
-    if code < 0 or (ANY, code) not in latest:
-        return Item(
-            measure,
-            as_of,
-            original_due=original,
-            original_deadline=deadline,
-            due=original,
-            deadline=deadline,
-            next_review=_next_review(measure, plan.plan.date, None),
-            acceptance=acceptance,
-        )
-
-    def day(i: int) -> date:
-        return date.fromordinal(m.date[i])
-
-    closing, reopening, progress = (latest.get((a, code)) for a in (_CLOSE, _REOPEN, _PROGRESS))
-    assignment, review = (latest.get((a, code)) for a in (_ASSIGN, _REVIEW))
-    state: State = "not_started"
-    if closing is not None and (reopening is None or m.key(closing) > m.key(reopening)):
-        state = "closed"
-    elif reopening is not None and closing is not None:  # a reopening of nothing is not 反弹
-        state = "reopened"
-    elif progress is not None:
-        state = "in_progress"
-    submitted = accepted = None
-    if state == "closed" and closing is not None:
-        acceptance = acceptor(plan, m, measure, closing)
-    if state == "closed" and acceptance and closing is not None:
-        # the first answer after the sign-off in force decides it: accepted, or sent back
-        # (退回) to work in progress. An answer to a later sign-off since voided is no answer
-        # to this one: the earliest of the latest of each kind is the first for any history
-        # the rules let be recorded.
-        answers = (latest.get((_ACCEPT, code)), latest.get((_REJECT, code)))
-        after = [r for r in answers if r is not None and m.key(r) > m.key(closing)]
-        answer = min(after, key=m.key, default=None)
-        if answer is None:
-            state, submitted = "pending", closing
-        elif m.action[answer] == _ACCEPT:
-            accepted = answer
-        else:
-            state = "in_progress"
     due, late_extension, extended, word = original, False, 0, deadline
     cutoff = as_of.toordinal()
     for row in sorted((r for r in m.extensions.get(code, ()) if m.date[r] <= cutoff), key=m.key):
@@ -204,23 +164,94 @@ def _item(
         if due is not None and _day_entered(m, row) > due:
             late_extension = True
         due, extended = to, extended + 1
+    base: dict[str, Any] = {
+        "original_due": original,
+        "original_deadline": deadline,
+        "due": due,
+        "deadline": word,
+        "extensions": extended,
+        "late_extension": late_extension,
+    }
+    parts = sections(plan, m, measure)
+    if not parts:
+        standing = _standing(plan, measure, m, lambda a: latest.get((a, code)))
+        return Item(measure, as_of, **base, **standing)
+    each = tuple(
+        Item(
+            measure,
+            as_of,
+            part=section,
+            **base,
+            **_standing(plan, measure, m, _part_of(m, latest, measure.id, section)),
+        )
+        for section in parts
+    )
+    together = _together(plan, measure, m, latest.get((_ASSIGN, code)), each)
+    return Item(measure, as_of, **base, **together)
+
+
+def _part_of(
+    m: Index, latest: dict[tuple[int, int], int], mid: str, section: str
+) -> Callable[[int], int | None]:
+    """Return the lookup of a section's part: its own latest record of an action, or the
+    measure's own (a record of the whole measure, made before it had parts), whichever
+    takes effect later."""
+    code, subject = m.code_of(mid), m.code_of(f"{mid}{PART}{section}")
+
+    def latest_of(action: int) -> int | None:
+        found = [
+            r for r in (latest.get((action, code)), latest.get((action, subject))) if r is not None
+        ]
+        return max(found, key=m.key, default=None) if subject >= 0 else latest.get((action, code))
+
+    return latest_of
+
+
+def _standing(
+    plan: Plan, measure: Measure, m: Index, latest_of: Callable[[int], int | None]
+) -> dict[str, Any]:
+    """Return what the latest record of each action makes of MEASURE (or of one part)."""
+
+    def day(i: int) -> date:
+        return date.fromordinal(m.date[i])
+
+    closing, reopening, progress = (latest_of(a) for a in (_CLOSE, _REOPEN, _PROGRESS))
+    assignment, review = (latest_of(a) for a in (_ASSIGN, _REVIEW))
+    acceptance = acceptor(plan, m, measure)
+    state: State = "not_started"
+    if closing is not None and (reopening is None or m.key(closing) > m.key(reopening)):
+        state = "closed"
+    elif reopening is not None and closing is not None:  # a reopening of nothing is not 反弹
+        state = "reopened"
+    elif progress is not None:
+        state = "in_progress"
+    submitted = accepted = None
+    if state == "closed" and closing is not None:
+        acceptance = acceptor(plan, m, measure, closing)
+    if state == "closed" and acceptance and closing is not None:
+        # the first answer after the sign-off in force decides it: accepted, or sent back
+        # (退回) to work in progress. An answer to a later sign-off since voided is no answer
+        # to this one: the earliest of the latest of each kind is the first for any history
+        # the rules let be recorded.
+        answers = (latest_of(_ACCEPT), latest_of(_REJECT))
+        after = [r for r in answers if r is not None and m.key(r) > m.key(closing)]
+        answer = min(after, key=m.key, default=None)
+        if answer is None:
+            state, submitted = "pending", closing
+        elif m.action[answer] == _ACCEPT:
+            accepted = answer
+        else:
+            state = "in_progress"
     reviewed = max((i for i in (closing, review) if i is not None), key=m.key, default=None)
     last_review = day(reviewed) if reviewed is not None else None
-    return Item(
-        measure,
-        as_of,
+    signed = state == "closed" and closing is not None
+    return dict(
         state=state,
-        original_due=original,
-        original_deadline=deadline,
-        due=due,
-        deadline=word,
-        extensions=extended,
-        late_extension=late_extension,
         owner=m.name(m.owner[assignment]) if assignment is not None else None,
-        closed_on=day(closing) if state == "closed" and closing is not None else None,
-        closed_by=m.name(m.by[closing]) if state == "closed" and closing is not None else None,
+        closed_on=day(closing) if signed and closing is not None else None,
+        closed_by=m.name(m.by[closing]) if signed and closing is not None else None,
         closed_recorded=_day_entered(m, accepted if accepted is not None else closing)
-        if state == "closed" and closing is not None
+        if signed and closing is not None
         else None,  # an accepted sign-off is done when the acceptance was recorded
         percent=m.percent[progress] if progress is not None and m.percent[progress] >= 0 else None,
         eta=date.fromordinal(m.until[progress])
@@ -235,6 +266,67 @@ def _item(
         accepted_on=day(accepted) if accepted is not None else None,
         accepted_by=m.name(m.by[accepted]) if accepted is not None else None,
     )
+
+
+def _together(
+    plan: Plan, measure: Measure, m: Index, assignment: int | None, parts: tuple[Item, ...]
+) -> dict[str, Any]:
+    """Return the measure whose PARTS stand as they do: signed off when every part is, waiting
+    for acceptance when every part is signed off or waiting, 反弹 when a part came back."""
+    states = {p.state for p in parts}
+    state: State = "not_started"
+    if states == {"closed"}:
+        state = "closed"
+    elif states <= {"closed", "pending"}:
+        state = "pending"
+    elif "reopened" in states:
+        state = "reopened"
+    elif states != {"not_started"}:
+        state = "in_progress"
+
+    def last(values: Iterable[date | None]) -> date | None:
+        return max((v for v in values if v is not None), default=None)
+
+    closed = state == "closed"
+
+    def done(p: Item) -> tuple[date, date]:
+        return (p.closed_on or date.min, p.closed_recorded or date.min)
+
+    final = max(parts, key=done) if closed else None  # the part signed off last
+    waiting = [p for p in parts if p.state == "pending"]
+    reviews = [p.last_review for p in parts]
+    last_review = None if None in reviews else min(r for r in reviews if r is not None)
+    percents = [100 if p.closed else p.percent or 0 for p in parts]
+    return dict(
+        state=state,
+        owner=m.name(m.owner[assignment]) if assignment is not None else None,
+        closed_on=last(p.closed_on for p in parts) if closed else None,
+        closed_by=final.closed_by if final else None,
+        closed_recorded=last(p.closed_recorded for p in parts) if closed else None,
+        percent=round(sum(percents) / len(parts)) if any(p.percent for p in parts) else None,
+        eta=last(p.eta for p in parts if not p.closed) if not closed else None,
+        progress_on=last(p.progress_on for p in parts),
+        last_review=last_review,  # an ongoing measure is reviewed when each part has been
+        next_review=_next_review(measure, plan.plan.date, last_review),
+        acceptance=acceptor(plan, m, measure),
+        submitted_on=last(p.submitted_on for p in waiting) if state == "pending" else None,
+        submitted_by="、".join(dict.fromkeys(p.submitted_by or "" for p in waiting)) or None
+        if state == "pending"
+        else None,
+        accepted_on=last(p.accepted_on for p in parts) if closed else None,
+        accepted_by=final.accepted_by if final else None,
+        parts=parts,
+    )
+
+
+def sections(plan: Plan, m: Index, measure: Measure) -> tuple[str, ...]:
+    """Return the sections that each sign off a part of MEASURE as the ledger holds it (the
+    plan's, for a measure not recorded yet)."""
+    held = m.definition.get(m.code_of(measure.id))
+    if held is None:
+        return plan.sections(measure)
+    joined = m.name(m.parts[held])
+    return tuple(joined.split(PART)) if joined else ()
 
 
 def acceptor(plan: Plan, m: Index, measure: Measure, row: int | None = None) -> str | None:
@@ -277,11 +369,12 @@ def _latest_until(m: Index, as_of: date) -> dict[tuple[int, int], int]:
     """
     cutoff = as_of.toordinal()
     stale = {code for (action, code), i in m.latest.items() if action == ANY and m.date[i] > cutoff}
+    stale |= {m.subject[i] for i, code in enumerate(m.id) if code in stale}  # and their parts
     latest = {slot: i for slot, i in m.latest.items() if slot[1] not in stale}
     for i, code in enumerate(m.id):
         if code not in stale or m.date[i] > cutoff or not m.counts(i):
             continue
-        for slot in ((ANY, code), (m.action[i], code)):
+        for slot in ((ANY, code), (m.action[i], m.subject[i])):
             if slot not in latest or m.key(i) > m.key(latest[slot]):
                 latest[slot] = i
     return latest
@@ -290,8 +383,10 @@ def _latest_until(m: Index, as_of: date) -> dict[tuple[int, int], int]:
 def closed_counts(plan: Plan, index: Index, days: list[date]) -> list[int]:
     """Return how many of the plan's measures stand signed off at each of DAYS (ascending):
     what `replay` counts as closed, in one sweep over the sign-offs, reopenings and, where a
-    sign-off waits for acceptance, acceptances and sendings back."""
-    measures = {index.code_of(m.id): m for m in plan.measures}
+    sign-off waits for acceptance, acceptances and sendings back; a measure signed off by
+    parts replayed at each day."""
+    parted = [m for m in plan.measures if sections(plan, index, m)]
+    measures = {index.code_of(m.id): m for m in plan.measures if m not in parted}
     codes = set(measures)
     keys = list(zip(index.date, index.moment, index.line, strict=True))
     acts, ids, voided = index.action, index.id, index.voided
@@ -318,8 +413,16 @@ def closed_counts(plan: Plan, index: Index, days: list[date]) -> list[int]:
                 signed.discard(code)
                 (closed.add if action == _ACCEPT else closed.discard)(code)
             n += 1
-        counts.append(len(closed))
+        counts.append(len(closed) + _parts_closed(plan, index, parted, day))
     return counts
+
+
+def _parts_closed(plan: Plan, index: Index, measures: list[Measure], day: date) -> int:
+    """Return how many of MEASURES, each signed off by parts, stand signed off at DAY."""
+    if not measures:
+        return 0
+    latest = index.latest if day.toordinal() >= index.max_date else _latest_until(index, day)
+    return sum(_item(plan, m, index, latest, day).closed for m in measures)
 
 
 def double_sign_offs(index: Index) -> list[tuple[int, int]]:
@@ -331,7 +434,7 @@ def double_sign_offs(index: Index) -> list[tuple[int, int]]:
     acts, voided = index.action, index.voided
     rows = [r for r, a in enumerate(acts) if a in (_CLOSE, _REOPEN, _REJECT) and r not in voided]
     for row in sorted(rows, key=keys.__getitem__):  # a sign-off sent back may be signed again
-        code = index.id[row]
+        code = index.subject[row]  # the measure, or one section's part of it
         if acts[row] == _CLOSE:
             if code in open_close:
                 pairs.append((open_close[code], row))
@@ -352,14 +455,14 @@ def answers_out_of_rule(plan: Plan, index: Index) -> list[tuple[int, str]]:
     awaiting: dict[int, int] = {}  # measure -> its sign-off not answered yet
     found = []
     for row in sorted(rows, key=index.key):
-        code, action = index.id[row], index.action[row]
+        code, action = index.subject[row], index.action[row]  # a measure, or a part of it
         if action == _CLOSE:
             awaiting[code] = row
             continue
         if action == _REOPEN:
             awaiting.pop(code, None)
             continue
-        measure = plan.by_id.get(index.names[code])
+        measure = plan.by_id.get(index.names[index.id[row]])
         if measure is None:
             continue  # a measure the plan does not have: `unknown_ids` says so
         verb, who = "验收" if action == _ACCEPT else "退回", index.names[index.by[row]]
@@ -447,7 +550,12 @@ def select(items: Iterable[Item], where: Filter) -> list[Item]:
         if where.problem is not None and m.problem != where.problem:
             continue
         if where.department is not None and where.department not in m.departments:
-            continue
+            part = next((p for p in item.parts if p.part == where.department), None)
+            if part is None:
+                continue
+            item = part  # a section of a group: the measure as its own part stands
+        elif where.owner is not None and item.owner != where.owner:
+            item = next((p for p in item.parts if p.owner == where.owner), item)
         if where.deadline is not None and where.deadline not in (
             item.deadline,
             deadline_group(item.deadline),
@@ -600,22 +708,22 @@ def status(plan: Plan, items: list[Item]) -> Status:
             groups[word] = deadline_group(word)
             dues.setdefault(groups[word], resolve_deadline(word, plan.plan.date))
         keys = [
-            ("all", "all"),
-            ("problem", str(m.problem)),
-            ("deadline", groups[word]),
-            *(("dept", d) for d in m.departments),
+            ("all", "all", item),
+            ("problem", str(m.problem), item),
+            ("deadline", groups[word], item),
+            *(("dept", d, item) for d in m.departments),
+            # a section of a group counts the measure by its own part
+            *(("dept", p.part or "", p) for p in item.parts if p.part not in m.departments),
         ]
-        closed, overdue, review_due = item.closed, item.overdue, item.review_due
-        pending = item.state == "pending"
-        for kind, key in keys:
+        for kind, key, counted in keys:
             counts = slices[kind].get(key)
             if counts is None:
                 counts = slices[kind][key] = [0, 0, 0, 0, 0]
             counts[0] += 1
-            counts[1] += closed
-            counts[2] += overdue
-            counts[3] += review_due
-            counts[4] += pending
+            counts[1] += counted.closed
+            counts[2] += counted.overdue
+            counts[3] += counted.review_due
+            counts[4] += counted.state == "pending"
     as_of = items[0].as_of if items else plan.plan.date
     by_deadline = sorted(
         _tally(slices["deadline"], {}), key=lambda t: _deadline_order(t.key, dues[t.key])
@@ -666,6 +774,18 @@ class Change:
     to: date | None = None
     approved_by: str | None = None
     ref: str | None = None  # void: the hash of the record it voids
+    dept: str | None = None  # the section whose part it concerns (a measure signed off by parts)
+
+
+BY_PART: tuple[Action, ...] = (
+    "close",
+    "reopen",
+    "assign",
+    "progress",
+    "review",
+    "accept",
+    "reject",
+)
 
 
 def _recorded(plan: Plan, moment: int) -> str:
@@ -674,9 +794,30 @@ def _recorded(plan: Plan, moment: int) -> str:
     return f"{datetime.fromtimestamp(moment, ZoneInfo(plan.plan.timezone)):%Y-%m-%d %H:%M}"
 
 
-def current(plan: Plan, index: Index, measure: Measure) -> Item:
-    """Return MEASURE with every event counted, whatever its date."""
-    return _item(plan, measure, index, index.latest, date.max)
+def current(plan: Plan, index: Index, measure: Measure, part: str | None = None) -> Item:
+    """Return MEASURE (or its section PART's part) with every event counted, whatever its date."""
+    item = _item(plan, measure, index, index.latest, date.max)
+    return next((p for p in item.parts if p.part == part), item) if part else item
+
+
+def _the_part(plan: Plan, index: Index, measure: Measure, change: Change) -> None:
+    """Refuse a change of a measure signed off by parts that names no part of it, and one
+    that names a part of a measure that has none."""
+    parts = sections(plan, index, measure)
+    if not parts:
+        if change.dept is not None:
+            raise Refused(f"措施 {measure.id} 不分科室办理,不用 --dept")
+        return
+    if change.action not in BY_PART:
+        return
+    listed = "、".join(parts)
+    if change.dept is None:
+        raise Refused(
+            f"措施 {measure.id} 由 {listed} 各自办理、各自销号;请用 --dept 写明是哪个科室的部分"
+            "(也可在配置文件中写 department)"
+        )
+    if change.dept not in parts:
+        raise Refused(f"措施 {measure.id} 没有“{change.dept}”的部分;分科室办理的是:{listed}")
 
 
 _CONTROL = "".join(map(chr, [*range(0x20), 0x7F, *range(0x80, 0xA0)]))
@@ -791,6 +932,7 @@ def _event(mid: str, request: Request, change: Change, **more: object) -> Event:
         "to": change.to,
         "approved_by": same_name(change.approved_by) if change.approved_by else None,
         "ref": change.ref,
+        "dept": change.dept,
         **more,
     }
     return Event(
@@ -810,6 +952,7 @@ def judge(plan: Plan, index: Index, measure: Measure, request: Request, change: 
     that the plan cannot later change under the ledger unnoticed.
     """
     _shown_truthfully(request, change)
+    _the_part(plan, index, measure, change)
     _RULES[change.action](plan, index, measure, request, change)
     _in_time(plan, index, request, change)
     _in_order(plan, index, measure.id, request.on)
@@ -916,18 +1059,27 @@ def amendments(
 Rule = Callable[[Plan, Index, Measure, Request, Change], None]
 
 
+def _whose(measure: Measure, change: Change) -> str:
+    """Return what CHANGE concerns: the measure, or one section's part of it."""
+    return f"措施 {measure.id}" + (f" {change.dept}的部分" if change.dept else "")
+
+
 def _close(plan: Plan, index: Index, measure: Measure, request: Request, change: Change) -> None:
-    item = current(plan, index, measure)
+    item = current(plan, index, measure, change.dept)
     if item.state == "pending":
         raise Refused(
-            f"措施 {measure.id} 已于 {item.submitted_on} 由 {item.submitted_by} 提交销号,"
+            f"{_whose(measure, change)} 已于 {item.submitted_on} 由 {item.submitted_by} 提交销号,"
             f"正等待{item.acceptance}验收,无需重复提交;验收未通过时会退回"
         )
     if item.closed:
-        closing = index.last(measure.id, "close")
-        assert closing is not None
+        whose = _whose(measure, change) + " "
+        subjects = {index.code_of(measure.id + (f"{PART}{change.dept}" if change.dept else ""))}
+        subjects.add(index.code_of(measure.id))  # a part counts what the whole measure had
+        rows = index.rows_of(measure.id)
+        signed = (r for r in rows if index.action[r] == _CLOSE and index.subject[r] in subjects)
+        closing = max((r for r in signed if index.counts(r)), key=index.key)
         raise Refused(
-            f"措施 {measure.id} 已于 {date.fromordinal(index.date[closing])} 由 "
+            f"{whose}已于 {date.fromordinal(index.date[closing])} 由 "
             f"{index.name(index.by[closing])} 销号(登记于 {_recorded(plan, index.moment[closing])}),"
             "无需重复销号;如问题反弹,请用 rectify reopen"
         )
@@ -936,16 +1088,16 @@ def _close(plan: Plan, index: Index, measure: Measure, request: Request, change:
 def _reopen(plan: Plan, index: Index, measure: Measure, request: Request, change: Change) -> None:
     if not change.note.strip():
         raise Refused("重新打开必须用 --reason 写明原因")
-    if not current(plan, index, measure).closed:
-        raise Refused(f"措施 {measure.id} 尚未销号,无需重新打开")
+    if not current(plan, index, measure, change.dept).closed:
+        raise Refused(f"{_whose(measure, change)} 尚未销号,无需重新打开")
 
 
 def _assign(plan: Plan, index: Index, measure: Measure, request: Request, change: Change) -> None:
     owner = same_name(change.owner or "")
     if not owner:
         raise Refused("责任人不能为空,请用 --owner 姓名")
-    if current(plan, index, measure).owner == owner:
-        raise Refused(f"措施 {measure.id} 的责任人已是 {owner}")
+    if current(plan, index, measure, change.dept).owner == owner:
+        raise Refused(f"{_whose(measure, change)} 的责任人已是 {owner}")
 
 
 def _progress(plan: Plan, index: Index, measure: Measure, request: Request, change: Change) -> None:
@@ -955,12 +1107,14 @@ def _progress(plan: Plan, index: Index, measure: Measure, request: Request, chan
         raise Refused(f"--percent 应在 0 到 100 之间,而不是 {change.percent}")
     if change.eta is not None and change.eta < request.on:
         raise Refused(f"预计完成时间 {change.eta} 早于进展日期 {request.on}")
-    item = current(plan, index, measure)
+    item = current(plan, index, measure, change.dept)
     if item.state == "pending":
-        raise Refused(f"措施 {measure.id} 已提交销号,正等待{item.acceptance}验收;退回后再登记进展")
+        raise Refused(
+            f"{_whose(measure, change)} 已提交销号,正等待{item.acceptance}验收;退回后再登记进展"
+        )
     if item.closed:
         raise Refused(
-            f"措施 {measure.id} 已销号;如需继续整改请先 rectify reopen,长期措施请用 rectify review"
+            f"{_whose(measure, change)} 已销号;如需继续整改请先 rectify reopen,长期措施请用 rectify review"
         )
 
 
@@ -1003,16 +1157,16 @@ def _void(plan: Plan, index: Index, measure: Measure, request: Request, change: 
 def _answer(plan: Plan, index: Index, measure: Measure, request: Request, change: Change) -> None:
     """Allow an acceptance or a sending back only of a sign-off awaiting it, by someone of
     the accepting department (where the plan lists people) other than who signed off."""
-    item = current(plan, index, measure)
+    item = current(plan, index, measure, change.dept)
     verb = "验收" if change.action == "accept" else "退回"
     if item.acceptance is None:
         raise Refused(f"措施 {measure.id} 的销号不需要验收(方案未指定验收科室),无从{verb}")
     if item.state != "pending":
         state = STATE_LABELS[item.state]
-        raise Refused(f"措施 {measure.id} 现为“{state}”,没有待验收的销号,无从{verb}")
+        raise Refused(f"{_whose(measure, change)} 现为“{state}”,没有待验收的销号,无从{verb}")
     if request.by == item.submitted_by:
         raise Refused(
-            f"措施 {measure.id} 的销号是 {request.by} 提交的,本人不能{verb};"
+            f"{_whose(measure, change)} 的销号是 {request.by} 提交的,本人不能{verb};"
             f"请由{item.acceptance}的其他人办理"
         )
     if plan.people is not None:

@@ -24,16 +24,16 @@ _REQUIRED: dict[str, frozenset[str]] = {
     "reject": frozenset({"note"}),
 }
 _OPTIONAL: dict[str, frozenset[str]] = {
-    "close": frozenset({"note", "evidence"}),
-    "reopen": frozenset(),
-    "assign": frozenset({"note"}),
-    "progress": frozenset({"percent", "eta", "evidence"}),
+    "close": frozenset({"note", "evidence", "dept"}),
+    "reopen": frozenset({"dept"}),
+    "assign": frozenset({"note", "dept"}),
+    "progress": frozenset({"percent", "eta", "evidence", "dept"}),
     "extend": frozenset({"approved_by"}),
-    "review": frozenset({"evidence"}),
+    "review": frozenset({"evidence", "dept"}),
     "void": frozenset(),
     "amend": frozenset({"approved_by", "before"}),
-    "accept": frozenset({"note"}),
-    "reject": frozenset(),
+    "accept": frozenset({"note", "dept"}),
+    "reject": frozenset({"dept"}),
 }
 _FIELD_LABELS = {
     "note": "说明(note)",
@@ -45,6 +45,7 @@ _FIELD_LABELS = {
     "evidence": "佐证材料(evidence)",
     "ref": "被撤销记录的哈希(ref)",
     "before": "修订前的措施(before)",
+    "dept": "科室(dept)",
 }
 
 
@@ -95,9 +96,11 @@ class Event:
     before: Definition | None = None  # amend: the measure as the ledger recorded it before
     prev: tuple[str, ...] = ()
     hash: str | None = None
+    dept: Text | None = None  # the section whose part of the measure this concerns, if any
 
     def __post_init__(self) -> None:
         texts = [self.note, self.by, self.id, self.owner or "", self.approved_by or ""]
+        texts.append(self.dept or "")
         texts += [piece.text or piece.path or "" for piece in self.evidence]
         _utf8("".join(texts))
         for when in (self.recorded.date(), self.date, self.to, self.eta):

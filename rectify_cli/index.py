@@ -29,12 +29,13 @@ if TYPE_CHECKING:
     from .actions import Action
     from .events import Event
 
-FORMAT = 13
+FORMAT = 14
 ANY = -1  # the action slot of `Index.latest` that counts every action
 VOID = ACTIONS.index("void")
 AMEND = ACTIONS.index("amend")
 _MOVES_DUE = (ACTIONS.index("extend"), AMEND)
 REMOVED = 1  # the definition an amendment records when the plan removed the measure
+PART = "\x1f"  # between a measure's id and a section's name: the subject of a part's record
 
 Value = int | str | None
 Reader = Callable[[int, int, "Event"], Value]
@@ -75,6 +76,11 @@ def _defined_due(event: Event) -> int:
     return event.measure.due.toordinal() if event.measure.due else 0
 
 
+def _parts(event: Event) -> str | None:
+    parts = event.measure.parts if event.measure else None
+    return PART.join(parts) if parts else None
+
+
 def _until(event: Event) -> int:
     until = event.to or event.eta
     return until.toordinal() if until else 0
@@ -105,6 +111,13 @@ class Index:
     defined_due: array[int] = _fact("l", lambda line, offset, e: _defined_due(e))  # 0 none
     accepting: array[int] = _fact(  # the department that accepts its sign-offs
         "l", lambda line, offset, e: e.measure.acceptance if e.measure else None, text=True
+    )
+    parts: array[int] = _fact(  # the sections that sign off its parts, joined by PART
+        "l", lambda line, offset, e: _parts(e), text=True
+    )
+    # what the record is about: the measure, or one section's part of it (id PART dept)
+    subject: array[int] = _fact(
+        "l", lambda line, offset, e: f"{e.id}{PART}{e.dept}" if e.dept else e.id, text=True
     )
     names: list[str] = field(default_factory=list)
     latest: dict[tuple[int, int], int] = field(default_factory=dict)  # (action, measure) -> row
@@ -194,7 +207,7 @@ class Index:
     def _take(self, row: int) -> None:
         """Count ROW, which is neither a void nor voided, in `latest` and `extensions`."""
         code = self.id[row]
-        for slot in ((ANY, code), (self.action[row], code)):
+        for slot in ((ANY, code), (self.action[row], self.subject[row])):
             best = self.latest.get(slot)
             if best is None or self.key(row) > self.key(best):
                 self.latest[slot] = row
@@ -229,7 +242,8 @@ class Index:
         A voided amendment no longer defines the measure; a first record's definition
         stands even if the record is voided: it says what the plan was when it was made.
         """
-        for slot in [slot for slot in self.latest if slot[1] == code]:
+        subjects = {self.subject[r] for r, c in enumerate(self.id) if c == code} | {code}
+        for slot in [slot for slot in self.latest if slot[1] in subjects]:
             del self.latest[slot]
         for table in (self.extensions, self.pinned, self.definition):
             table.pop(code, None)

@@ -149,6 +149,7 @@ class Definition:
         None  # the plan's: it decides the day a record was entered
     )
     acceptance: Text | None = None  # the department that accepts its sign-offs, if any
+    parts: tuple[Text, ...] | None = None  # the sections that each sign off their part, if any
 
     @property
     def digest(self) -> int:
@@ -181,8 +182,9 @@ DEFINITION_LABELS = {
     "review_every": "复查周期",
     "timezone": "方案时区",
     "acceptance": "验收科室",
+    "parts": "分科室办理",
 }
-_LATER = ("acceptance",)
+_LATER = ("acceptance", "parts")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -227,6 +229,15 @@ class Plan:
     plan: PlanInfo
     problems: Annotated[tuple[Problem, ...], limits(min_length=1)]
     people: dict[Name, Name] | None = None  # who works in which department: who may accept
+    # the sections a group of departments stands for (各执法科室: [治安科, …]): each signs off
+    # its own part of a measure that names the group
+    departments: dict[Name, Annotated[tuple[Name, ...], limits(min_length=1)]] | None = None
+
+    def sections(self, measure: Measure) -> tuple[str, ...]:
+        """Return the sections that each sign off a part of MEASURE, in the plan's order
+        (none: the measure is signed off as a whole)."""
+        groups = self.departments or {}
+        return tuple(dict.fromkeys(s for d in measure.departments for s in groups.get(d, ())))
 
     def acceptor(self, measure: Measure) -> str | None:
         """Return the department that accepts MEASURE's sign-off, or None if it counts at once."""
@@ -267,6 +278,7 @@ class Plan:
             review_every=measure.review_every,
             timezone=self.plan.timezone,
             acceptance=self.acceptor(measure),
+            parts=self.sections(measure) or None,
         )
 
     def digest(self, measure: Measure) -> int:
@@ -311,9 +323,16 @@ class Plan:
         return word
 
     @cached_property
-    def departments(self) -> tuple[str, ...]:
-        """Return every department the plan names, in order of first mention."""
-        return tuple(dict.fromkeys(d for m in self.measures for d in m.departments))
+    def department_names(self) -> tuple[str, ...]:
+        """Return every department the plan names, in order of first mention, then the
+        sections of its groups."""
+        named = (d for m in self.measures for d in m.departments)
+        sections = (s for members in (self.departments or {}).values() for s in members)
+        return tuple(dict.fromkeys([*named, *sections]))
+
+    def groups_of(self, section: str) -> tuple[str, ...]:
+        """Return the groups SECTION belongs to."""
+        return tuple(g for g, members in (self.departments or {}).items() if section in members)
 
     def department(self, name: str) -> str:
         """Return the department NAME names: as the plan writes it, give or take blanks and
@@ -325,14 +344,15 @@ class Plan:
             return "".join(unicodedata.normalize("NFKC", text).split())
 
         wanted = bare(name)
-        exact = [d for d in self.departments if bare(d) == wanted]
-        starting = [d for d in self.departments if wanted and bare(d).startswith(wanted)]
+        names = self.department_names
+        exact = [d for d in names if bare(d) == wanted]
+        starting = [d for d in names if wanted and bare(d).startswith(wanted)]
         if len(exact) == 1 or (not exact and len(starting) == 1):
             return (exact or starting)[0]
         if len(starting) > 1:
             raise Refused(f"科室“{name}”可指:{'、'.join(starting)};请写全")
-        guess = difflib.get_close_matches(name, self.departments, n=3, cutoff=0.3)
-        known = guess or self.departments
+        guess = difflib.get_close_matches(name, names, n=3, cutoff=0.3)
+        known = guess or names
         hint = "是否要找" if guess else "方案中的科室"
         raise Refused(f"方案中没有科室“{name}”;{hint}:{'、'.join(known)}")
 
@@ -483,7 +503,7 @@ def _cross_checks(data: Any) -> list[tuple[tuple[str | int, ...], str]]:
     found: list[tuple[tuple[str | int, ...], str]] = []
     if not isinstance(data, dict) or not isinstance(data.get("problems"), list):
         return found
-    found += _nobody_accepts(data)
+    found += _nobody_accepts(data) + _groups_out_of_place(data)
     numbers: set[object] = set()
     ids: set[object] = set()
     for i, problem in enumerate(data["problems"]):
@@ -536,6 +556,34 @@ def _nobody_accepts(data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], s
         for where, dept in named
         if isinstance(dept, str) and dept.strip() and dept not in staffed
     ]
+
+
+def _groups_out_of_place(data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
+    """Find groups of `departments` no measure names, sections that are groups themselves,
+    and a section listed twice in a group."""
+    groups = data.get("departments")
+    if not isinstance(groups, dict):
+        return []
+    named = {
+        d
+        for p in data["problems"]
+        if isinstance(p, dict) and isinstance(p.get("measures"), list)
+        for m in p["measures"]
+        if isinstance(m, dict)
+        for key in ("lead", "responsible")
+        if isinstance(m.get(key), list)
+        for d in m[key]
+    }
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    for group, members in groups.items():
+        if group not in named:
+            found.append((("departments", group), f"没有哪项措施的牵头或责任科室是“{group}”"))
+        for i, member in enumerate(members if isinstance(members, list) else ()):
+            if member in groups:
+                found.append((("departments", group, i), f"“{member}”本身是一组科室,不能再作组员"))
+            elif member in members[:i]:
+                found.append((("departments", group, i), f"“{member}”在“{group}”中重复"))
+    return found
 
 
 def parse_plan(source: Located) -> Plan:

@@ -370,7 +370,7 @@ class TextFormatter:
         self._print(
             self._table(
                 [
-                    Column("编号", [t(i.measure.id) for i in items]),
+                    Column("编号", [t(item_label(i)) for i in items]),
                     Column("状态", [t(state_text(i), _style(i)) for i in items]),
                     Column("到期日", [t(due_text(i)) for i in items]),
                     Column("责任人", [t(clip(i.owner or "—", 8)) for i in items], drop=1),
@@ -430,7 +430,7 @@ class TextFormatter:
         else:
             days = Column("逾期", [t(f"{_days_late(i)} 天", "red") for i in items], "right")
         return [
-            Column("编号", [t(i.measure.id) for i in items]),
+            Column("编号", [t(item_label(i)) for i in items]),
             Column(
                 "到期或应复查", [t(str(i.next_review) if reviewing else due_text(i)) for i in items]
             ),
@@ -468,6 +468,11 @@ class TextFormatter:
             lines.append(f"待验收:{item.submitted_on} 由 {item.submitted_by} 提交销号")
         if item.accepted_on:
             lines.append(f"验收:{item.accepted_on} 由 {item.accepted_by} 验收通过")
+        if item.parts:
+            lines.append(
+                f"分科室办理:{len([p for p in item.parts if p.closed])}/{len(item.parts)} 个科室已销号"
+            )
+            lines += [f"  {p.part}:{_part_text(p)}" for p in item.parts]
         if item.progress_on:
             done = f",完成 {item.percent}%" if item.percent is not None else ""
             eta = f",预计 {item.eta} 完成" if item.eta else ""
@@ -514,6 +519,28 @@ def due_text(item: Item) -> str:
     if item.late_extension:
         return f"{item.due}(逾期后延)"
     return f"{item.due}(延)" if item.extensions else item.due.isoformat()
+
+
+def item_label(item: Item) -> str:
+    """Return how a list names an item: its id, and the section for one section's part."""
+    return f"{item.measure.id} {item.part}" if item.part else item.measure.id
+
+
+def _part_text(part: Item) -> str:
+    """Return one section's part as `show` lists it: its state and who did what when."""
+    said = [state_text(part)]
+    if part.closed:
+        said.append(f"{part.closed_on} {part.closed_by} 销号")
+        if part.accepted_on:
+            said.append(f"{part.accepted_on} {part.accepted_by} 验收")
+    elif part.submitted_on:
+        said.append(f"{part.submitted_on} {part.submitted_by} 提交,待{part.acceptance}验收")
+    elif part.progress_on:
+        done = f",完成 {part.percent}%" if part.percent is not None else ""
+        said.append(f"最近进展 {part.progress_on}{done}")
+    if part.owner:
+        said.append(f"责任人 {part.owner}")
+    return ";".join(said)
 
 
 def _days_left(item: Item) -> str:

@@ -72,6 +72,28 @@ def item(item: Item) -> dict[str, Any]:
         "submitted_by": item.submitted_by,
         "accepted_on": _iso(item.accepted_on),
         "accepted_by": item.accepted_by,
+        "part": item.part,
+        "parts": [part(p) for p in item.parts],
+    }
+
+
+def part(item: Item) -> dict[str, Any]:
+    """Return one section's part of a measure signed off by parts."""
+    return {
+        "dept": item.part,
+        "state": item.state,
+        "state_label": STATE_LABELS[item.state],
+        "owner": item.owner,
+        "closed_on": _iso(item.closed_on),
+        "closed_by": item.closed_by,
+        "percent": item.percent,
+        "eta": _iso(item.eta),
+        "progress_on": _iso(item.progress_on),
+        "last_review": _iso(item.last_review),
+        "submitted_on": _iso(item.submitted_on),
+        "submitted_by": item.submitted_by,
+        "accepted_on": _iso(item.accepted_on),
+        "accepted_by": item.accepted_by,
     }
 
 
@@ -111,6 +133,7 @@ def entry(e: Entry) -> dict[str, Any]:
         "to": _iso(v.to),
         "approved_by": v.approved_by,
         "ref": v.ref,
+        "dept": v.dept,
         "measure": jsonable(v.measure, none=True),
         "before": jsonable(v.before, none=True),
         "voided": e.voided_by is not None,

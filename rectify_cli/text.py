@@ -103,7 +103,13 @@ def evidence_text(evidence: Evidence) -> str:
 
 
 def describe(event: Event) -> str:
-    """Return a short Chinese summary of what EVENT records."""
+    """Return a short Chinese summary of what EVENT records (for one section's part of a
+    measure, the section first)."""
+    said = _described(event)
+    return f"{event.dept} {said}" if event.dept else said
+
+
+def _described(event: Event) -> str:
     label = ACTION_LABELS[event.action]
     if event.action == "assign":
         return f"{label}:{event.owner}"

@@ -185,11 +185,13 @@ class Workspace:
         cache: Path | None = None,
         warn: Callable[[str], None] | None = None,
         name: str | None = None,
+        department: str | None = None,
     ) -> None:
         self.files = files
         self.cache = cache
         self.warn = warn or (lambda _: None)
         self.name = name  # who records, as the config file says, unless --by or RECTIFY_USER
+        self.department = department  # the clerk's section: the part they record, unless --dept
 
     @cached_property
     def plan(self) -> Plan:
@@ -316,7 +318,11 @@ class Workspace:
             now = self.now()
             request = core.Request(by=who, now=now, on=day or now.date())
             acceptance[:] = [core.acceptor(self.plan, book.index, measure)]
-            return [core.judge(self.plan, book.index, measure, request, change)]
+            parts = core.sections(self.plan, book.index, measure)
+            asked = change
+            if change.dept is None and change.action in core.BY_PART and self.department in parts:
+                asked = replace(change, dept=self.department)  # the clerk's own section's part
+            return [core.judge(self.plan, book.index, measure, request, asked)]
 
         (entry,) = self._append(build)
         return Recorded(measure, entry, acceptance[0])

@@ -124,6 +124,22 @@ def copy_files(source: Path, target: Path) -> None:
             (target / file.name).write_bytes(file.read_bytes())
 
 
+def ok(result: Result) -> Result:
+    """Return RESULT, which must have succeeded (its stderr shown otherwise)."""
+    assert result.exit_code == 0, result.stderr
+    return result
+
+
+def refused(result: Result, message: str) -> None:
+    """Assert RESULT was refused (exit 2) saying MESSAGE."""
+    assert result.exit_code == 2 and message in result.stderr, result.stderr
+
+
+def shown(run: Callable[..., Result], mid: str, *args: str) -> Any:
+    """Return `show MID --json` (with ARGS)."""
+    return ok(run("show", mid, "--json", *args)).json()
+
+
 def write(path: Path, text: str) -> Path:
     """Write dedented TEXT to PATH as UTF-8 and return PATH."""
     path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import SMALL_PLAN, Result, write
+from .conftest import SMALL_PLAN, Result, ok, refused, shown, write
 
 PEOPLE = "people:\n  王芳: 政策法规科\n  赵敏: 政策法规科\n  李明: 办公室\nproblems:\n"
 
@@ -24,17 +24,7 @@ def accepting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return plan
 
 
-def ok(result: Result) -> Result:
-    assert result.exit_code == 0, result.stderr
-    return result
-
-
-def refused(result: Result, message: str) -> None:
-    assert result.exit_code == 2 and message in result.stderr, result.stderr
-
-
-def item(run: Callable[..., Result], mid: str, *args: str) -> Any:
-    return ok(run("show", mid, "--json", *args)).json()
+item = shown
 
 
 def submit(run: Callable[..., Result], mid: str = "1.1", day: str = "2023-09-25") -> None:

@@ -60,6 +60,7 @@ def test_a_measure_first_recorded_holds_the_plan(
         "review_every": None,
         "timezone": "Asia/Shanghai",
         "acceptance": None,
+        "parts": None,
     }
     assert second["measure"] is None  # held once, by the first record
 

@@ -107,7 +107,12 @@ def test_a_cached_plan_is_the_validated_plan_and_needs_no_pydantic(tmp_path: Pat
 # What each cache format holds, by the shapes of the classes pickled or indexed: a change of
 # a field must come with a new index.FORMAT, or a cache written before the change would be
 # read as if it were of the new shape. Add the new format's digest here when you bump it.
-SHAPES_OF_FORMAT = {11: "5f6d5803d80fabed", 12: "7a5af65f30ba2c92", 13: "d6c417971a64860c"}
+SHAPES_OF_FORMAT = {
+    11: "5f6d5803d80fabed",
+    12: "7a5af65f30ba2c92",
+    13: "d6c417971a64860c",
+    14: "57ef6a6937b27820",
+}
 
 
 def test_a_change_of_what_caches_hold_comes_with_a_new_format() -> None:

@@ -8,12 +8,14 @@ JSON (the format of `log --json`).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from .. import schema
 from ..core import Change
+from ..errors import Refused
 from ..text import changes, describe, on_screen
 from ..workspace import parse_date
 from .app import app
@@ -34,13 +36,26 @@ Percent = Annotated[int | None, option("--percent", "百分比", "完成百分�
 Eta = Annotated[str | None, option("--eta", "日期", "预计完成时间 YYYY-MM-DD")]
 NewDue = Annotated[str, option("--to", "日期", "新的完成时限 YYYY-MM-DD")]
 ApprovedBy = Annotated[str, option("--approved-by", "姓名", "批准延期的领导")]
+Section = Annotated[
+    str | None,
+    option(
+        "--dept",
+        "科室",
+        "分科室办理的措施:登记哪个科室的部分(可只写开头;默认取配置文件中本人的科室)",
+    ),
+]
 
 
 def _record(given: Given, measure_id: str, change: Change, voided: Entry | None = None) -> None:
     """Append CHANGE and say what was recorded (a void: what it VOIDED)."""
+    if change.dept is not None:
+        if not change.dept.strip():
+            raise Refused("--dept 的值不能为空")
+        change = replace(change, dept=given.workspace.plan.department(change.dept))
     done = given.record(measure_id, change)
     e, m = done.entry.event, done.measure
     who = f"(生效日期 {e.date},登记人 {e.by})。"
+    whose = f"措施 {m.id}" + (f" {e.dept}的部分" if e.dept else "")
     if voided is not None:
         v = voided.event
         said = (
@@ -49,28 +64,30 @@ def _record(given: Given, measure_id: str, change: Change, voided: Entry | None 
         )
     else:
         acceptance = done.acceptance
-        closed = f"已销号{'(长效机制已建立)' if m.ongoing else ''}:措施 {m.id}{who}"
+        closed = f"已销号{'(长效机制已建立)' if m.ongoing else ''}:{whose}{who}"
         said = {
-            "close": f"已提交销号,待{acceptance}验收:措施 {m.id}{who}" if acceptance else closed,
-            "accept": f"验收通过,已销号:措施 {m.id}{who}",
-            "reject": f"已退回,措施 {m.id} 回到推进中{who}",
-            "reopen": f"已重新打开:措施 {m.id}{who}",
-            "assign": f"已指定:措施 {m.id} 的责任人为 {e.owner}(生效日期 {e.date})。",
-            "progress": f"已登记进展:措施 {m.id}{who}",
+            "close": f"已提交销号,待{acceptance}验收:{whose}{who}" if acceptance else closed,
+            "accept": f"验收通过,已销号:{whose}{who}",
+            "reject": f"已退回,{whose} 回到推进中{who}",
+            "reopen": f"已重新打开:{whose}{who}",
+            "assign": f"已指定:{whose} 的责任人为 {e.owner}(生效日期 {e.date})。",
+            "progress": f"已登记进展:{whose}{who}",
             "extend": f"已延期:措施 {m.id} 的完成时限延至 {e.to}(生效日期 {e.date})。",
-            "review": f"已登记复查:措施 {m.id}{who}",
+            "review": f"已登记复查:{whose}{who}",
         }[e.action]
     typer.echo(schema.to_json(schema.entry(done.entry)) if given.json else said)
 
 
 @app.command()
 @takes(*WITH_EVIDENCE)
-def close(measure_id: IdArgument, note: CloseNote = "", *, given: Given) -> None:
+def close(
+    measure_id: IdArgument, note: CloseNote = "", dept: Section = None, *, given: Given
+) -> None:
     """销号:登记措施已完成整改;计划指定了验收科室时为提交销号,待验收通过才算销号。长期措施则为“长效机制已建立”。
 
     示例:rectify close 3.2 --note "已建立常态化监督机制" --evidence "局发〔2023〕12号" --file 纪要.pdf
     """
-    _record(given, measure_id, Change("close", note=note))
+    _record(given, measure_id, Change("close", note=note, dept=dept))
 
 
 @app.command()
@@ -78,6 +95,7 @@ def close(measure_id: IdArgument, note: CloseNote = "", *, given: Given) -> None
 def accept(
     measure_id: IdArgument,
     note: Annotated[str, option("--note", "说明", "验收意见,如 现场核查无误")] = "",
+    dept: Section = None,
     *,
     given: Given,
 ) -> None:
@@ -85,7 +103,7 @@ def accept(
 
     示例:rectify accept 3.2 --note "现场核查,佐证齐全"
     """
-    _record(given, measure_id, Change("accept", note=note))
+    _record(given, measure_id, Change("accept", note=note, dept=dept))
 
 
 @app.command()
@@ -93,6 +111,7 @@ def accept(
 def reject(
     measure_id: IdArgument,
     reason: Annotated[str, option("--reason", "原因", "验收未通过的原因,如 佐证材料不全")],
+    dept: Section = None,
     *,
     given: Given,
 ) -> None:
@@ -100,27 +119,27 @@ def reject(
 
     示例:rectify reject 3.2 --reason "佐证材料不全,缺培训签到表"
     """
-    _record(given, measure_id, Change("reject", note=reason))
+    _record(given, measure_id, Change("reject", note=reason, dept=dept))
 
 
 @app.command()
 @takes(*CHANGING)
-def reopen(measure_id: IdArgument, reason: Reason, *, given: Given) -> None:
+def reopen(measure_id: IdArgument, reason: Reason, dept: Section = None, *, given: Given) -> None:
     """重新打开已销号的措施(问题反弹),历史记录全部保留。
 
     示例:rectify reopen 3.2 --reason "复查发现仍有运动式执法"
     """
-    _record(given, measure_id, Change("reopen", note=reason))
+    _record(given, measure_id, Change("reopen", note=reason, dept=dept))
 
 
 @app.command()
 @takes(*CHANGING)
-def assign(measure_id: IdArgument, owner: Owner, *, given: Given) -> None:
+def assign(measure_id: IdArgument, owner: Owner, dept: Section = None, *, given: Given) -> None:
     """指定措施的责任人;重新指定时保留之前的记录。
 
     示例:rectify assign 3.2 --owner 王芳
     """
-    _record(given, measure_id, Change("assign", owner=owner))
+    _record(given, measure_id, Change("assign", owner=owner, dept=dept))
 
 
 @app.command()
@@ -130,6 +149,7 @@ def progress(
     note: ProgressNote,
     percent: Percent = None,
     eta: Eta = None,
+    dept: Section = None,
     *,
     given: Given,
 ) -> None:
@@ -138,7 +158,8 @@ def progress(
     示例:rectify progress 4.1 --note "已公布投诉电话,建档 12 件" --percent 60 --eta 2023-11-30
     """
     expected = parse_date(eta, "--eta") if eta else None
-    _record(given, measure_id, Change("progress", note=note, percent=percent, eta=expected))
+    change = Change("progress", note=note, percent=percent, eta=expected, dept=dept)
+    _record(given, measure_id, change)
 
 
 @app.command()
@@ -161,14 +182,14 @@ def extend(
 
 @app.command()
 @takes(*WITH_EVIDENCE)
-def review(measure_id: IdArgument, note: ReviewNote, *, given: Given) -> None:
+def review(measure_id: IdArgument, note: ReviewNote, dept: Section = None, *, given: Given) -> None:
     """复查:登记对长期措施的定期检查,证明整改效果在保持。
 
     长期坚持、持续推进的措施每季度(或计划文件设定的周期)至少复查一次,否则列入 overdue 的“待复查”。
 
     示例:rectify review 1.2 --note "三季度已听取法治工作汇报" --file 会议纪要.pdf
     """
-    _record(given, measure_id, Change("review", note=note))
+    _record(given, measure_id, Change("review", note=note, dept=dept))
 
 
 @app.command()

@@ -94,7 +94,10 @@ class Given:
     @functools.cached_property
     def workspace(self) -> Workspace:
         """Return the workspace of the files chosen, with the user's caches."""
-        return Workspace(self.files, cache_folder(), warn=_warn, name=self.settings.config.name)
+        config = self.settings.config
+        return Workspace(
+            self.files, cache_folder(), warn=_warn, name=config.name, department=config.department
+        )
 
     def day(self) -> date:
         """Return the --as-of date, or today in the plan's timezone."""

@@ -1,0 +1,194 @@
+"""细化: a group of departments stands for its sections, and each signs off its own part."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import SMALL_PLAN, Result, ok, refused, shown, write
+
+GROUPS = "departments:\n  各执法科室: [治安科, 交通科, 市场科]\nproblems:\n"
+PEOPLE = "people:\n  王芳: 政策法规科\n  张伟: 治安科\n  刘洋: 交通科\n  陈静: 市场科\n"
+
+
+def plan_text(*, accepting: bool = False) -> str:
+    text = SMALL_PLAN.replace("problems:\n", GROUPS, 1)
+    if accepting:
+        text = text.replace(
+            "  timezone: Asia/Shanghai\n", "  timezone: Asia/Shanghai\n  acceptance: 政策法规科\n"
+        ).replace("departments:\n", PEOPLE + "departments:\n", 1)
+    return text
+
+
+@pytest.fixture
+def sections(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Use a plan whose 各执法科室 is three sections."""
+    plan = write(tmp_path / "plan.yaml", plan_text())
+    monkeypatch.setenv("RECTIFY_PLAN", str(plan))
+    return plan
+
+
+@pytest.fixture
+def accepting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Use the plan with sections whose sign-offs 政策法规科 accepts."""
+    plan = write(tmp_path / "plan.yaml", plan_text(accepting=True))
+    monkeypatch.setenv("RECTIFY_PLAN", str(plan))
+    return plan
+
+
+item = shown
+
+
+def close(
+    run: Callable[..., Result], dept: str, day: str, mid: str = "1.1", by: str = "张伟"
+) -> str:
+    said = run("close", mid, "--dept", dept, "--by", by, "--evidence", "材料", "--date", day)
+    return ok(said).stdout
+
+
+def test_a_measure_of_a_group_is_done_when_every_section_has_signed_off_its_part(
+    run: Callable[..., Result], sections: Path, isolated: Path
+) -> None:
+    refused(run("close", "1.1", "--evidence", "材料"), "由 治安科、交通科、市场科 各自办理")
+    assert not isolated.exists()
+    refused(run("close", "1.1", "--dept", "财务科", "--evidence", "材料"), "没有科室“财务科”")
+    refused(
+        run("close", "1.1", "--dept", "政策法规科", "--evidence", "x"), "没有“政策法规科”的部分"
+    )
+    refused(run("close", "1.2", "--dept", "治安科", "--evidence", "x"), "不分科室办理")
+    said = close(run, " 治安 ", "2023-09-25")  # a unique start, stray blanks
+    assert said.startswith("已销号:措施 1.1 治安科的部分")
+    refused(run("close", "1.1", "--dept", "治安科", "--evidence", "再来"), "治安科的部分 已于")
+    shown = item(run, "1.1", "--as-of", "2023-09-26")
+    assert shown["state"] == "in_progress" and shown["closed_on"] is None
+    parts = {p["dept"]: p["state"] for p in shown["parts"]}
+    assert parts == {"治安科": "closed", "交通科": "not_started", "市场科": "not_started"}
+    close(run, "交通科", "2023-09-26", by="刘洋")
+    close(run, "市场科", "2023-09-28", by="陈静")
+    shown = item(run, "1.1", "--as-of", "2023-09-30")
+    assert (shown["state"], shown["closed_on"], shown["closed_by"]) == (
+        "closed",
+        "2023-09-28",
+        "陈静",
+    )
+    assert item(run, "1.1", "--as-of", "2023-09-27")["state"] == "in_progress"
+    text = ok(run("show", "1.1")).stdout
+    assert "分科室办理:3/3 个科室已销号" in text and "  交通科:已销号;2023-09-26 刘洋 销号" in text
+    assert "2023-09-25 治安科 销号 由 张伟" in text
+    points: Any = ok(run("trend", "--json", "--as-of", "2023-10-03")).json()["points"]
+    assert [(p["date"], p["closed"]) for p in points] == [
+        ("2023-09-19", 0),
+        ("2023-09-26", 0),  # two of three parts: not done
+        ("2023-10-03", 1),
+    ]
+    ok(run("reopen", "1.1", "--dept", "交通科", "--by", "王芳", "--reason", "反弹"))
+    assert item(run, "1.1")["state"] == "reopened"
+
+
+def test_a_section_sees_its_own_part_in_list_status_and_overdue(
+    run: Callable[..., Result], sections: Path
+) -> None:
+    close(run, "治安科", "2023-09-25")
+    listed: Any = ok(run("list", "--dept", "治安科", "--json", "--as-of", "2023-10-02")).json()
+    assert [(i["id"], i["part"], i["state"]) for i in listed] == [
+        ("1.1", "治安科", "closed"),
+        ("2.1", "治安科", "not_started"),
+    ]
+    table = ok(run("list", "--dept", "交通科", "--as-of", "2023-10-02")).stdout
+    assert "1.1 交通科" in table and "已超期 2 天" in table
+    late: Any = run("overdue", "--dept", "治安", "--json", "--as-of", "2023-10-02")
+    assert late.exit_code == 0 and late.json() == []  # 治安科 did its part of 1.1 in time
+    late = run("overdue", "--dept", "市场科", "--json", "--as-of", "2023-10-02")
+    assert late.exit_code == 1 and [(i["id"], i["part"]) for i in late.json()] == [
+        ("1.1", "市场科")
+    ]
+    soon = run("overdue", "--dept", "市场科", "--within", "14", "--as-of", "2023-11-05")
+    assert "即将到期(1 项)" in soon.stdout and "2.1 市场科" in soon.stdout
+    status: Any = ok(run("status", "--json", "--as-of", "2023-10-02")).json()
+    counted = {t["department"]: (t["closed"], t["total"]) for t in status["by_department"]}
+    assert counted["治安科"] == (1, 2) and counted["交通科"] == (0, 2)
+    assert counted["各执法科室"] == (0, 2) and status["closed"] == 0
+    by_dept = ok(run("status", "--by-department", "--as-of", "2023-10-02")).stdout
+    assert "治安科" in by_dept and "1/2" in by_dept
+
+
+def test_each_part_is_accepted_on_its_own(run: Callable[..., Result], accepting: Path) -> None:
+    said = close(run, "治安科", "2023-09-25")
+    assert said.startswith("已提交销号,待政策法规科验收:措施 1.1 治安科的部分")
+    refused(run("accept", "1.1", "--by", "王芳"), "请用 --dept")
+    refused(run("accept", "1.1", "--dept", "交通科", "--by", "王芳"), "没有待验收的销号")
+    refused(run("accept", "1.1", "--dept", "治安科", "--by", "张伟"), "本人不能验收")
+    ok(run("reject", "1.1", "--dept", "治安科", "--by", "王芳", "--reason", "缺签到表",
+           "--date", "2023-09-26"))  # fmt: skip
+    close(run, "治安科", "2023-09-27")
+    close(run, "交通科", "2023-09-27", by="刘洋")
+    close(run, "市场科", "2023-09-27", by="陈静")
+    assert item(run, "1.1")["state"] == "pending"  # every part waits: the measure waits
+    for dept in ("治安科", "交通科"):
+        ok(run("accept", "1.1", "--dept", dept, "--by", "王芳", "--date", "2023-09-28"))
+    assert item(run, "1.1")["state"] == "pending"
+    ok(run("accept", "1.1", "--dept", "市场科", "--by", "王芳", "--date", "2023-09-29"))
+    shown = item(run, "1.1")
+    assert (shown["state"], shown["accepted_by"], shown["accepted_on"]) == (
+        "closed",
+        "王芳",
+        "2023-09-29",
+    )
+    check = run("check")
+    assert check.exit_code == 0, check.stderr  # three parts signed off: no double sign-off
+
+
+def test_a_clerks_configured_section_is_the_part_they_record(
+    run: Callable[..., Result], sections: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = Path(os.environ["XDG_CONFIG_HOME"]) / "rectify" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('name = "刘洋"\ndepartment = "交通科"\n', encoding="utf-8")
+    monkeypatch.delenv("RECTIFY_USER")
+    said = ok(run("close", "1.1", "--evidence", "材料", "--date", "2023-09-25")).stdout
+    assert said.startswith("已销号:措施 1.1 交通科的部分") and "登记人 刘洋" in said
+    ok(run("close", "1.2", "--evidence", "材料", "--date", "2023-09-25"))  # no parts: whole
+    assert item(run, "1.2")["state"] == "closed"
+    ok(run("close", "2.1", "--dept", "治安科", "--evidence", "代填", "--date", "2023-09-25"))
+    assert {p["dept"]: p["state"] for p in item(run, "2.1")["parts"]}["治安科"] == "closed"
+
+
+def test_the_sections_of_a_measure_are_what_the_ledger_holds(
+    run: Callable[..., Result], sections: Path
+) -> None:
+    close(run, "治安科", "2023-09-25")
+    sections.write_text(SMALL_PLAN, encoding="utf-8")  # the groups deleted from the plan
+    assert item(run, "1.1")["state"] == "in_progress"  # not signed off by one section alone
+    check = run("check")
+    assert check.exit_code == 2 and "分科室办理 治安科、交通科、市场科 → —" in check.stderr
+    ok(run("amend", "--reason", "不再分科室", "--by", "王芳", "--date", "2023-09-26"))
+    assert item(run, "1.1")["parts"] == []
+    ok(run("close", "1.1", "--evidence", "材料", "--by", "王芳", "--date", "2023-09-27"))
+    assert item(run, "1.1")["state"] == "closed"
+
+
+@pytest.mark.parametrize(
+    ("groups", "message"),
+    [
+        ("departments:\n  各业务科室: [治安科]\n", "没有哪项措施的牵头或责任科室是“各业务科室”"),
+        ("departments:\n  各执法科室: [治安科, 治安科]\n", "“治安科”在“各执法科室”中重复"),
+        (
+            "departments:\n  各执法科室: [治安科, 办公室组]\n  办公室组: [办公室]\n",
+            "“办公室组”本身是一组科室",
+        ),
+        ("departments:\n  各执法科室: []\n", "不能为空列表"),
+        ("departments:\n  各执法科室: ['治安科 ']\n", "“治安科”前后有空白"),
+    ],
+)
+def test_groups_are_checked_where_they_are_written(
+    run: Callable[..., Result], sections: Path, groups: str, message: str
+) -> None:
+    text = sections.read_text(encoding="utf-8").replace(GROUPS, groups + "problems:\n")
+    sections.write_text(text, encoding="utf-8")
+    result = run("check")
+    assert result.exit_code == 2 and f"{sections}:" in result.stderr, result.stderr
+    assert message in result.stderr
