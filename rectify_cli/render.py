@@ -26,7 +26,18 @@ from .core import (
     Status,
     Tally,
 )
-from .text import bar, clip, describe, evidence_text, fit, names, on_screen, percent, state_text
+from .text import (
+    bar,
+    clip,
+    describe,
+    evidence_text,
+    fit,
+    names,
+    on_screen,
+    part_text,
+    percent,
+    state_text,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -472,7 +483,7 @@ class TextFormatter:
             lines.append(
                 f"分科室办理:{len([p for p in item.parts if p.closed])}/{len(item.parts)} 个科室已销号"
             )
-            lines += [f"  {p.part}:{_part_text(p)}" for p in item.parts]
+            lines += [f"  {part_text(p)}" for p in item.parts]
         if item.progress_on:
             done = f",完成 {item.percent}%" if item.percent is not None else ""
             eta = f",预计 {item.eta} 完成" if item.eta else ""
@@ -524,23 +535,6 @@ def due_text(item: Item) -> str:
 def item_label(item: Item) -> str:
     """Return how a list names an item: its id, and the section for one section's part."""
     return f"{item.measure.id} {item.part}" if item.part else item.measure.id
-
-
-def _part_text(part: Item) -> str:
-    """Return one section's part as `show` lists it: its state and who did what when."""
-    said = [state_text(part)]
-    if part.closed:
-        said.append(f"{part.closed_on} {part.closed_by} 销号")
-        if part.accepted_on:
-            said.append(f"{part.accepted_on} {part.accepted_by} 验收")
-    elif part.submitted_on:
-        said.append(f"{part.submitted_on} {part.submitted_by} 提交,待{part.acceptance}验收")
-    elif part.progress_on:
-        done = f",完成 {part.percent}%" if part.percent is not None else ""
-        said.append(f"最近进展 {part.progress_on}{done}")
-    if part.owner:
-        said.append(f"责任人 {part.owner}")
-    return ";".join(said)
 
 
 def _days_left(item: Item) -> str:

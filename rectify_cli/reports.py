@@ -20,7 +20,7 @@ from .core import REVIEW_GROUP, STATE_LABELS, Item, Status
 from .errors import Refused
 from .index import AMEND, Index
 from .plan import Plan, add_months, chinese_numeral, deadline_group
-from .text import bar, describe, evidence_text, names, percent, state_text
+from .text import bar, describe, evidence_text, names, part_text, percent, state_text
 
 if TYPE_CHECKING:
     from .ledger import Entry
@@ -45,6 +45,7 @@ class Detail:
     closing: Entry | None  # the sign-off in force
     progress: Entry | None  # the latest progress entry
     reopened: Entry | None  # the latest reopening
+    rejected: Entry | None = None  # the latest sending back (退回), if the item is not done
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,7 @@ def build(
             latest(item, "close") if item.closed else None,
             latest(item, "progress"),
             latest(item, "reopen"),
+            latest(item, "reject") if not item.closed else None,
         )
         for item in items
     ]
@@ -288,6 +290,15 @@ def remarks(detail: Detail) -> str:
         )
     if item.state == "reopened" and detail.reopened:
         notes.append(f"{detail.reopened.event.date} 反弹:{detail.reopened.event.note}")
+    if item.state == "pending":
+        notes.append(f"{item.submitted_on} {item.submitted_by} 提交销号,待{item.acceptance}验收")
+    elif item.accepted_on:
+        notes.append(f"{item.accepted_on} {item.accepted_by} 验收通过")
+    elif detail.rejected is not None:
+        r = detail.rejected.event
+        notes.append(f"{r.date} 验收退回:{r.note}")
+    if item.parts:
+        notes.append("分科室:" + ";".join(part_text(p) for p in item.parts))
     if item.next_review:
         last = f"上次复查或销号 {item.last_review}," if item.last_review else "尚未复查,"
         late = "(已逾期)" if item.review_due else ""
@@ -418,6 +429,8 @@ def _describe(detail: Detail, q: Quote) -> str:
         kind = "长效机制已建立,已销号" if m.ongoing else "已完成整改并销号"
         late = item.closed_recorded is not None and item.closed_recorded > e.date
         text = f"{kind}({e.date},{q(e.by)}{f';{item.closed_recorded} 补登' if late else ''})。"
+        if item.accepted_on:
+            text += f"经{q(item.acceptance or '')} {q(item.accepted_by or '')} 于 {item.accepted_on} 验收通过。"
         if e.note:
             text += f"整改情况:{q(e.note)}。"
         proof = evidence(detail.closing)
@@ -430,6 +443,13 @@ def _describe(detail: Detail, q: Quote) -> str:
     if detail.progress is None and item.state == "not_started":
         return f"尚无任何进展登记(未启动)。{owner}"
     text = f"{STATE_LABELS[item.state]}。"
+    if item.state == "pending":
+        text += f"{item.submitted_on} 由 {q(item.submitted_by or '')} 提交销号,待{q(item.acceptance or '')}验收。"
+    elif detail.rejected is not None:
+        r = detail.rejected.event
+        text += f"{r.date} 验收未通过,由 {q(r.by)} 退回:“{q(r.note)}”。"
+    if item.parts:
+        text += f"分科室办理:{';'.join(q(part_text(p)) for p in item.parts)}。"
     if item.state == "reopened" and detail.reopened is not None:
         text += f"{detail.reopened.event.date} 因“{q(detail.reopened.event.note)}”重新打开。"
     if detail.progress is not None:
@@ -489,25 +509,35 @@ def blocks(report: Report, q: Quote) -> list[Block]:
                 f"已超期 {o.overdue} 项。",
                 f"长期坚持、持续推进的措施 {len(ongoing)} 项(单列,计入分母):已建立长效机制并销号 "
                 f"{sum(d.item.closed for d in ongoing)} 项,待复查 {o.review_due} 项。",
-                f"推进中 {sum(d.item.state == 'in_progress' for d in report.details)} 项,"
+                (f"待验收 {o.pending} 项(已提交销号,未计入已销号);" if s.accepting else "")
+                + f"推进中 {sum(d.item.state == 'in_progress' for d in report.details)} 项,"
                 f"反弹 {sum(d.item.state == 'reopened' for d in report.details)} 项,"
                 f"未启动 {sum(d.item.state == 'not_started' for d in report.details)} 项。",
             ]
         ),
         Table(
-            ["整改时限", "措施数", "已销号", "完成率", "已超期", "待复查"],
+            [
+                "整改时限",
+                "措施数",
+                "已销号",
+                "完成率",
+                *(["待验收"] if s.accepting else []),
+                "已超期",
+                "待复查",
+            ],
             [
                 [
                     q(t.key),
                     str(t.total),
                     str(t.closed),
                     percent(t.rate),
+                    *([str(t.pending)] if s.accepting else []),
                     str(t.overdue),
                     str(t.review_due),
                 ]
                 for t in s.by_deadline
             ],
-            [2, 1, 1, 1, 1, 1],
+            [2, 1, 1, 1, *([1] if s.accepting else []), 1, 1],
         ),
         Paragraph(f"完成率走势({'按周' if report.step == 'week' else '按月'}):"),
         Chart(chart_lines(report.trend, report.deadlines)),

@@ -128,6 +128,23 @@ def _described(event: Event) -> str:
     return label + (f"({','.join(details)})" if details else "")
 
 
+def part_text(part: Item) -> str:
+    """Return one section's part as `show` and the papers list it: its state, who did what when."""
+    said = [state_text(part)]
+    if part.closed:
+        said.append(f"{part.closed_on} {part.closed_by} 销号")
+        if part.accepted_on:
+            said.append(f"{part.accepted_on} {part.accepted_by} 验收")
+    elif part.submitted_on:
+        said.append(f"{part.submitted_on} {part.submitted_by} 提交,待{part.acceptance}验收")
+    elif part.progress_on:
+        done = f"(完成 {part.percent}%)" if part.percent is not None else ""
+        said.append(f"最近进展 {part.progress_on}{done}")
+    if part.owner:
+        said.append(f"责任人 {part.owner}")
+    return f"{part.part}:{','.join(said)}"
+
+
 def changes(before: Definition | None, after: Definition | None) -> list[str]:
     """Say what an amendment of the plan changes in a measure: each field, old → new."""
     from .plan import DEFINITION_LABELS

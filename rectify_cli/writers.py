@@ -383,24 +383,25 @@ def xlsx(report: Report, rows: list[Row], entries: list[Entry], timezone: str) -
     rates.page_setup.fitToWidth, rates.page_setup.fitToHeight = 1, 0
     rates.sheet_properties.pageSetUpPr.fitToPage = True
     rates.column_dimensions["A"].width = 36
-    for letter in "BCDEF":
+    status = report.status
+    heads = ["项目", "措施数", "已销号", "完成率", *(["待验收"] if status.accepting else [])]
+    heads += ["已超期", "待复查"]
+    for letter in "BCDEFG"[: len(heads) - 1]:
         rates.column_dimensions[letter].width = 10
     top = 1
-    status = report.status
     for title, tallies in (
         ("按问题", status.by_problem),
         ("按整改时限", status.by_deadline),
         ("按科室", status.by_department),
     ):
         _set(rates.cell(row=top, column=1), title).font = Font(bold=True, size=12)
-        for n, name in enumerate(
-            ["项目", "措施数", "已销号", "完成率", "已超期", "待复查"], start=1
-        ):
+        for n, name in enumerate(heads, start=1):
             cell = _set(rates.cell(row=top + 1, column=n), name)
             cell.font, cell.fill = bold, header_fill
         for r, t in enumerate(tallies, start=top + 2):
+            waiting = [t.pending] if status.accepting else []
             for n, value in enumerate(
-                [t.label, t.total, t.closed, t.rate, t.overdue, t.review_due], start=1
+                [t.label, t.total, t.closed, t.rate, *waiting, t.overdue, t.review_due], start=1
             ):
                 _set(rates.cell(row=r, column=n), value)
             rates.cell(row=r, column=4).number_format = "0.0%"

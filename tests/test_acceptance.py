@@ -258,3 +258,32 @@ def test_check_applies_the_acceptance_rules_to_hand_made_lines(
     assert "此行退回措施 2.1,其时没有待验收的销号" in said
     assert "此行的 张三 不在方案人员名单的政策法规科中" in said
     assert said.count("不合验收规则") == 4, said
+
+
+def test_the_papers_say_who_accepted_what_waits_and_why_it_was_sent_back(
+    run: Callable[..., Result], accepting: Path, tmp_path: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    submit(run)
+    ok(run("accept", "1.1", "--by", "王芳", "--date", "2023-09-26"))
+    submit(run, "2.1", "2023-09-27")
+    ok(run("reject", "2.1", "--by", "赵敏", "--reason", "缺培训签到表", "--date", "2023-09-28"))
+    submit(run, "1.2", "2023-09-28")
+    text = ok(run("report", "--as-of", "2023-09-30")).stdout
+    assert "经政策法规科 王芳 于 2023-09-26 验收通过" in text
+    assert "2023-09-28 验收未通过,由 赵敏 退回:“缺培训签到表”" in text
+    assert "2023-09-28 由 李明 提交销号,待政策法规科验收" in text
+    assert "待验收 1 项(已提交销号,未计入已销号)" in text
+    rows: Any = ok(run("export", "--format", "json", "--as-of", "2023-09-30")).json()
+    remarks = {r["id"]: r["remarks"] for r in rows}
+    assert "2023-09-26 王芳 验收通过" in remarks["1.1"]
+    assert "2023-09-28 验收退回:缺培训签到表" in remarks["2.1"]
+    assert "待政策法规科验收" in remarks["1.2"]
+    target = tmp_path / "台账.xlsx"
+    ok(run("export", "-o", str(target), "--as-of", "2023-09-30"))
+    rates: Any = load_workbook(target)["完成率"]
+    assert [c.value for c in rates[2]] == [
+        "项目", "措施数", "已销号", "完成率", "待验收", "已超期", "待复查"
+    ]  # fmt: skip
+    assert [c.value for c in rates[3]][4] == 1  # problem 1: 1.2 waits

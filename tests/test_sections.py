@@ -77,7 +77,7 @@ def test_a_measure_of_a_group_is_done_when_every_section_has_signed_off_its_part
     )
     assert item(run, "1.1", "--as-of", "2023-09-27")["state"] == "in_progress"
     text = ok(run("show", "1.1")).stdout
-    assert "分科室办理:3/3 个科室已销号" in text and "  交通科:已销号;2023-09-26 刘洋 销号" in text
+    assert "分科室办理:3/3 个科室已销号" in text and "  交通科:已销号,2023-09-26 刘洋 销号" in text
     assert "2023-09-25 治安科 销号 由 张伟" in text
     points: Any = ok(run("trend", "--json", "--as-of", "2023-10-03")).json()["points"]
     assert [(p["date"], p["closed"]) for p in points] == [
@@ -192,3 +192,16 @@ def test_groups_are_checked_where_they_are_written(
     result = run("check")
     assert result.exit_code == 2 and f"{sections}:" in result.stderr, result.stderr
     assert message in result.stderr
+
+
+def test_the_papers_list_each_sections_part(run: Callable[..., Result], sections: Path) -> None:
+    close(run, "治安科", "2023-09-25")
+    ok(run("progress", "1.1", "--dept", "交通科", "--by", "刘洋", "--note", "起草中",
+           "--percent", "40", "--date", "2023-09-26"))  # fmt: skip
+    text = ok(run("report", "--as-of", "2023-09-27")).stdout
+    assert (
+        "分科室办理:治安科:已销号,2023-09-25 张伟 销号;交通科:推进中,最近进展 2023-09-26(完成 40%)"
+        in text
+    )
+    rows: Any = ok(run("export", "--format", "json", "--as-of", "2023-09-27")).json()
+    assert "分科室:治安科:已销号" in {r["id"]: r["remarks"] for r in rows}["1.1"]
