@@ -296,14 +296,13 @@ def _together(
     waiting = [p for p in parts if p.state == "pending"]
     reviews = [p.last_review for p in parts]
     last_review = None if None in reviews else min(r for r in reviews if r is not None)
-    percents = [100 if p.closed else p.percent or 0 for p in parts]
     return dict(
         state=state,
         owner=m.name(m.owner[assignment]) if assignment is not None else None,
         closed_on=last(p.closed_on for p in parts) if closed else None,
         closed_by=final.closed_by if final else None,
         closed_recorded=last(p.closed_recorded for p in parts) if closed else None,
-        percent=round(sum(percents) / len(parts)) if any(p.percent for p in parts) else None,
+        percent=None,  # each part reports its own; an average would be a figure nobody gave
         eta=last(p.eta for p in parts if not p.closed) if not closed else None,
         progress_on=last(p.progress_on for p in parts),
         last_review=last_review,  # an ongoing measure is reviewed when each part has been
@@ -543,32 +542,35 @@ def _in_state(item: Item, state: StateFilter) -> bool:
 
 
 def select(items: Iterable[Item], where: Filter) -> list[Item]:
-    """Return the items that satisfy WHERE, in plan order."""
+    """Return the items that satisfy WHERE, in plan order. A measure signed off by parts is
+    taken as the part of the section, owner or state asked for where the whole does not
+    fit: a section's list counts its own part, 待验收 lists each part waiting."""
     chosen = []
-    for item in items:
-        m = item.measure
+    for whole in items:
+        m = whole.measure
         if where.problem is not None and m.problem != where.problem:
             continue
-        if where.department is not None and where.department not in m.departments:
-            part = next((p for p in item.parts if p.part == where.department), None)
-            if part is None:
-                continue
-            item = part  # a section of a group: the measure as its own part stands
-        elif where.owner is not None and item.owner != where.owner:
-            item = next((p for p in item.parts if p.owner == where.owner), item)
         if where.deadline is not None and where.deadline not in (
-            item.deadline,
-            deadline_group(item.deadline),
+            whole.deadline,
+            deadline_group(whole.deadline),
         ):
             continue
-        if where.owner is not None and item.owner != where.owner:
-            continue
-        if where.state is not None and not _in_state(item, where.state):
-            continue
-        if where.open is not None and item.closed == where.open:
-            continue
-        chosen.append(item)
+        candidates = [whole]
+        if where.department is not None and where.department not in m.departments:
+            candidates = [p for p in whole.parts if p.part == where.department]
+        elif not _fits(whole, where):
+            candidates = list(whole.parts)
+        chosen += [item for item in candidates if _fits(item, where)]
     return chosen
+
+
+def _fits(item: Item, where: Filter) -> bool:
+    """Tell whether ITEM (a measure or one part) has the owner and state WHERE asks for."""
+    return (
+        (where.owner is None or item.owner == where.owner)
+        and (where.state is None or _in_state(item, where.state))
+        and (where.open is None or item.closed != where.open)
+    )
 
 
 def overdue(items: Iterable[Item], within: int | None = None) -> list[tuple[str, list[Item]]]:

@@ -119,6 +119,8 @@ def test_a_section_sees_its_own_part_in_list_status_and_overdue(
 def test_each_part_is_accepted_on_its_own(run: Callable[..., Result], accepting: Path) -> None:
     said = close(run, "治安科", "2023-09-25")
     assert said.startswith("已提交销号,待政策法规科验收:措施 1.1 治安科的部分")
+    queue: Any = ok(run("list", "--state", "待验收", "--json")).json()
+    assert [(i["id"], i["part"]) for i in queue] == [("1.1", "治安科")]  # the acceptor's queue
     refused(run("accept", "1.1", "--by", "王芳"), "请用 --dept")
     refused(run("accept", "1.1", "--dept", "交通科", "--by", "王芳"), "没有待验收的销号")
     refused(run("accept", "1.1", "--dept", "治安科", "--by", "张伟"), "本人不能验收")
