@@ -78,6 +78,17 @@ def answers_out_of_rule(loaded: Loaded) -> list[Diagnostic]:
     return [Diagnostic(path, index.line[row], 1, said) for row, said in found(loaded.plan, index)]
 
 
+def parts_out_of_place(loaded: Loaded) -> list[Diagnostic]:
+    """Find records of a part the measure did not have, and part-less records of a measure
+    signed off by parts."""
+    from .core import parts_out_of_place as found
+
+    if loaded.plan is None:
+        return []
+    index, path = loaded.ledger.index, loaded.ledger.path
+    return [Diagnostic(path, index.line[row], 1, said) for row, said in found(loaded.plan, index)]
+
+
 CLOCK_SKEW = timedelta(minutes=10)  # how far ahead another clerk's PC may run
 
 
@@ -210,6 +221,7 @@ CHECKS: tuple[Check, ...] = (
     changed_evidence,
     double_sign_offs,
     answers_out_of_rule,
+    parts_out_of_place,
     impossible_dates,
     plan_drift,
     void_mismatches,

@@ -176,13 +176,14 @@ def _item(
     if not parts:
         standing = _standing(plan, measure, m, lambda a: latest.get((a, code)))
         return Item(measure, as_of, **base, **standing)
+    since = _parted_since(m, code)
     each = tuple(
         Item(
             measure,
             as_of,
             part=section,
             **base,
-            **_standing(plan, measure, m, _part_of(m, latest, measure.id, section)),
+            **_standing(plan, measure, m, _part_of(m, latest, measure.id, section, since)),
         )
         for section in parts
     )
@@ -191,20 +192,34 @@ def _item(
 
 
 def _part_of(
-    m: Index, latest: dict[tuple[int, int], int], mid: str, section: str
+    m: Index, latest: dict[tuple[int, int], int], mid: str, section: str, since: int
 ) -> Callable[[int], int | None]:
     """Return the lookup of a section's part: its own latest record of an action, or the
-    measure's own (a record of the whole measure, made before it had parts), whichever
-    takes effect later."""
+    measure's own if that was recorded before the ledger held the measure's parts (SINCE),
+    whichever takes effect later. A record of the whole made since counts for no part."""
     code, subject = m.code_of(mid), m.code_of(f"{mid}{PART}{section}")
 
     def latest_of(action: int) -> int | None:
-        found = [
-            r for r in (latest.get((action, code)), latest.get((action, subject))) if r is not None
-        ]
-        return max(found, key=m.key, default=None) if subject >= 0 else latest.get((action, code))
+        whole = latest.get((action, code))
+        found = [r for r in (whole if whole is not None and whole < since else None,
+                             latest.get((action, subject)) if subject >= 0 else None)
+                 if r is not None]  # fmt: skip
+        return max(found, key=m.key, default=None)
 
     return latest_of
+
+
+def _parted_since(m: Index, code: int) -> int:
+    """Return the row from which the ledger has held MEASURE's parts without a break (the
+    number of rows if it holds none: the plan's parts, for a measure not recorded yet)."""
+    if code not in m.pinned:
+        return len(m)
+    since: int | None = None
+    for row in sorted(
+        [m.pinned[code], *(r for r in m.extensions.get(code, ()) if m.action[r] == AMEND)]
+    ):
+        since = (since if since is not None else row) if m.parts[row] >= 0 else None
+    return since if since is not None else len(m)
 
 
 def _standing(
@@ -318,10 +333,10 @@ def _together(
     )
 
 
-def sections(plan: Plan, m: Index, measure: Measure) -> tuple[str, ...]:
+def sections(plan: Plan, m: Index, measure: Measure, row: int | None = None) -> tuple[str, ...]:
     """Return the sections that each sign off a part of MEASURE as the ledger holds it (the
-    plan's, for a measure not recorded yet)."""
-    held = m.definition.get(m.code_of(measure.id))
+    plan's, for a measure not recorded yet); with ROW, as it held them when ROW was recorded."""
+    held = _held(m, measure, row)
     if held is None:
         return plan.sections(measure)
     joined = m.name(m.parts[held])
@@ -333,16 +348,22 @@ def acceptor(plan: Plan, m: Index, measure: Measure, row: int | None = None) -> 
     plan's, for a measure not recorded yet); with ROW, the one in force when the sign-off at
     that row was recorded: a later amendment changes what later sign-offs need, never what
     an earlier one needed."""
+    held = _held(m, measure, row)
+    return plan.acceptor(measure) if held is None else m.name(m.accepting[held])
+
+
+def _held(m: Index, measure: Measure, row: int | None) -> int | None:
+    """Return the row of MEASURE's definition in force (when ROW was recorded, if given), or
+    None if the ledger holds none."""
     code = m.code_of(measure.id)
     held = m.definition.get(code) if code >= 0 else None
-    if held is None:
-        return plan.acceptor(measure)
-    if row is not None:
-        held = m.pinned[code]
-        for r in m.extensions.get(code, ()):
-            if m.action[r] == AMEND and held < r < row:
-                held = r
-    return m.name(m.accepting[held])
+    if held is None or row is None:
+        return held
+    held = m.pinned[code]
+    for r in m.extensions.get(code, ()):
+        if m.action[r] == AMEND and held < r < row:
+            held = r
+    return held
 
 
 def _next_review(measure: Measure, plan_date: date, last: date | None) -> date | None:
@@ -479,6 +500,37 @@ def answers_out_of_rule(plan: Plan, index: Index) -> list[tuple[int, str]]:
             continue
         found.append((row, said + ",不合验收规则(手写或合并的行可能造成)"))
     return found
+
+
+def parts_out_of_place(plan: Plan, index: Index) -> list[tuple[int, str]]:
+    """Return each record (row, what is wrong) that names a section's part the ledger did
+    not hold for its measure when it was recorded, or that concerns a measure signed off by
+    parts without naming one (hand-made or merged lines)."""
+    by_part = {ACTIONS.index(a) for a in BY_PART}
+    found = []
+    for row in range(len(index)):
+        dept, action = index.subject[row] != index.id[row], index.action[row]
+        if action not in by_part or not index.counts(row):
+            continue
+        measure = plan.by_id.get(index.names[index.id[row]])
+        if measure is None:
+            continue
+        parts = sections(plan, index, measure, row)
+        if dept:
+            section = index.names[index.subject[row]].split(PART, 1)[1]
+            if section not in parts:
+                held = f"由 {'、'.join(parts)} 各自办理" if parts else "不分科室办理"
+                found.append(
+                    (row, f"此行记的是措施 {measure.id} {section}的部分,而账本记下的这项措施{held}")
+                )
+        elif parts:
+            found.append(
+                (
+                    row,
+                    f"此行没有写科室,而措施 {measure.id} 由 {'、'.join(parts)} 各自办理,记录应写明是哪个科室的部分",
+                )
+            )
+    return [(row, said + "(手写或合并的行可能造成)") for row, said in found]
 
 
 def history(index: Index, mid: str | None = None, as_of: date | None = None) -> list[int]:
@@ -802,9 +854,10 @@ def current(plan: Plan, index: Index, measure: Measure, part: str | None = None)
     return next((p for p in item.parts if p.part == part), item) if part else item
 
 
-def _the_part(plan: Plan, index: Index, measure: Measure, change: Change) -> None:
-    """Refuse a change of a measure signed off by parts that names no part of it, and one
-    that names a part of a measure that has none."""
+def _the_part(plan: Plan, index: Index, measure: Measure, request: Request, change: Change) -> None:
+    """Refuse a change of a measure signed off by parts that names no part of it, one that
+    names a part of a measure that has none, and a part's sign-off by someone the plan lists
+    in another department."""
     parts = sections(plan, index, measure)
     if not parts:
         if change.dept is not None:
@@ -820,6 +873,13 @@ def _the_part(plan: Plan, index: Index, measure: Measure, change: Change) -> Non
         )
     if change.dept not in parts:
         raise Refused(f"措施 {measure.id} 没有“{change.dept}”的部分;分科室办理的是:{listed}")
+    staff = {same_name(n): d for n, d in (plan.people or {}).items()}
+    own = staff.get(request.by)
+    if change.action == "close" and own is not None and own != change.dept:
+        raise Refused(  # 一级对一级负责: a section signs off its own part
+            f"{request.by}(方案列明属于{own})不能为{change.dept}的部分销号;"
+            f"请由{change.dept}的人销号"
+        )
 
 
 _CONTROL = "".join(map(chr, [*range(0x20), 0x7F, *range(0x80, 0xA0)]))
@@ -954,7 +1014,7 @@ def judge(plan: Plan, index: Index, measure: Measure, request: Request, change: 
     that the plan cannot later change under the ledger unnoticed.
     """
     _shown_truthfully(request, change)
-    _the_part(plan, index, measure, change)
+    _the_part(plan, index, measure, request, change)
     _RULES[change.action](plan, index, measure, request, change)
     _in_time(plan, index, request, change)
     _in_order(plan, index, measure.id, request.on)

@@ -124,6 +124,8 @@ def test_each_part_is_accepted_on_its_own(run: Callable[..., Result], accepting:
     refused(run("accept", "1.1", "--by", "王芳"), "请用 --dept")
     refused(run("accept", "1.1", "--dept", "交通科", "--by", "王芳"), "没有待验收的销号")
     refused(run("accept", "1.1", "--dept", "治安科", "--by", "张伟"), "本人不能验收")
+    signed_for_another = run("close", "1.1", "--dept", "交通科", "--by", "张伟", "--evidence", "代")
+    refused(signed_for_another, "张伟(方案列明属于治安科)不能为交通科的部分销号")
     ok(run("reject", "1.1", "--dept", "治安科", "--by", "王芳", "--reason", "缺签到表",
            "--date", "2023-09-26"))  # fmt: skip
     close(run, "治安科", "2023-09-27")
@@ -207,3 +209,50 @@ def test_the_papers_list_each_sections_part(run: Callable[..., Result], sections
     )
     rows: Any = ok(run("export", "--format", "json", "--as-of", "2023-09-27")).json()
     assert "分科室:治安科:已销号" in {r["id"]: r["remarks"] for r in rows}["1.1"]
+
+
+def test_check_finds_records_of_parts_the_ledger_did_not_hold(
+    run: Callable[..., Result], sections: Path, isolated: Path, at: Callable[[str], None]
+) -> None:
+    from rectify_cli.events import Event
+    from rectify_cli.ledger import append
+    from rectify_cli.rules import adapter
+
+    def forged(mid: str, dept: str | None) -> None:
+        content = {"recorded": "2023-10-01T09:00:00+08:00", "date": "2023-09-28", "id": mid,
+                   "action": "close", "by": "张伟", "evidence": [{"text": "手写"}]}  # fmt: skip
+        if dept:
+            content["dept"] = dept
+        append(isolated, lambda _: [adapter(Event).validate_python(content)])
+
+    at("2023-10-01T09:00:00+08:00")
+    close(run, "治安科", "2023-09-25")
+    ok(run("close", "1.2", "--evidence", "材料", "--date", "2023-09-25"))
+    assert ok(run("check")).exit_code == 0
+    forged("1.1", None)  # the whole measure, by one hand
+    forged("1.1", "财务科")  # a part it does not have
+    forged("1.2", "治安科")  # a part of a measure signed off whole
+    said = run("check")
+    assert said.exit_code == 2
+    assert "此行没有写科室,而措施 1.1 由 治安科、交通科、市场科 各自办理" in said.stderr
+    assert (
+        "此行记的是措施 1.1 财务科的部分,而账本记下的这项措施由 治安科、交通科、市场科 各自办理"
+        in said.stderr
+    )
+    assert "此行记的是措施 1.2 治安科的部分,而账本记下的这项措施不分科室办理" in said.stderr
+    assert item(run, "1.1")["state"] == "in_progress"  # and none of them signs it off
+
+
+def test_a_sign_off_of_the_whole_before_the_sections_stands_for_every_part(
+    run: Callable[..., Result], sections: Path
+) -> None:
+    text = sections.read_text(encoding="utf-8")
+    sections.write_text(SMALL_PLAN, encoding="utf-8")
+    ok(run("close", "1.1", "--evidence", "材料", "--by", "王芳", "--date", "2023-09-25"))
+    ok(run("progress", "2.1", "--note", "起草中", "--by", "王芳", "--date", "2023-09-25"))
+    sections.write_text(text, encoding="utf-8")  # the sections come later, by amendment
+    ok(run("amend", "--reason", "细化到科", "--by", "王芳", "--date", "2023-09-26"))
+    shown = item(run, "1.1")
+    assert shown["state"] == "closed" and {p["state"] for p in shown["parts"]} == {"closed"}
+    assert {p["state"] for p in item(run, "2.1")["parts"]} == {"in_progress"}
+    assert ok(run("check")).exit_code == 0

@@ -83,9 +83,11 @@ def _record(given: Given, measure_id: str, change: Change, voided: Entry | None 
 def close(
     measure_id: IdArgument, note: CloseNote = "", dept: Section = None, *, given: Given
 ) -> None:
-    """销号:登记措施已完成整改;计划指定了验收科室时为提交销号,待验收通过才算销号。长期措施则为“长效机制已建立”。
+    """销号:登记措施已完成整改,须附佐证材料(--evidence 或 --file);计划指定了验收科室时为提交销号,待验收通过才算销号。长期措施则为“长效机制已建立”。
 
     示例:rectify close 3.2 --note "已建立常态化监督机制" --evidence "局发〔2023〕12号" --file 纪要.pdf
+
+    示例(分科室办理的措施,销号本科室的部分):rectify close 5.1 --dept 治安科 --evidence "权责清单"
     """
     _record(given, measure_id, Change("close", note=note, dept=dept))
 
