@@ -405,13 +405,22 @@ def closed_counts(plan: Plan, index: Index, days: list[date]) -> list[int]:
     what `replay` counts as closed, in one sweep over the sign-offs, reopenings and, where a
     sign-off waits for acceptance, acceptances and sendings back; a measure signed off by
     parts replayed at each day."""
-    parted = [m for m in plan.measures if sections(plan, index, m)]
-    measures = {index.code_of(m.id): m for m in plan.measures if m not in parted}
+    parted = {index.code_of(m.id) for m in plan.measures if sections(plan, index, m)}
+    parted_signed: dict[str, int] = {}  # a measure signed off by parts -> its first sign-off
+    for r in (r for r, a in enumerate(index.action) if a == _CLOSE and index.id[r] in parted):
+        mid = index.names[index.id[r]]
+        parted_signed[mid] = min(parted_signed.get(mid, index.date[r]), index.date[r])
+    measures = {code: m for m in plan.measures if (code := index.code_of(m.id)) not in parted}
     codes = set(measures)
     keys = list(zip(index.date, index.moment, index.line, strict=True))
     acts, ids, voided = index.action, index.id, index.voided
     moves = (_CLOSE, _REOPEN, _ACCEPT, _REJECT)
-    rows = [r for r, a in enumerate(acts) if a in moves and r not in voided and ids[r] in codes]
+    subjects = index.subject  # a part's record counts for no measure signed off whole
+    rows = [
+        r
+        for r, a in enumerate(acts)
+        if a in moves and r not in voided and ids[r] in codes and subjects[r] == ids[r]
+    ]
     rows.sort(key=keys.__getitem__)
     signed: set[int] = set()  # a sign-off in force, accepted or not
     waits: dict[int, bool] = {}  # whether the sign-off in force waits for acceptance
@@ -433,16 +442,19 @@ def closed_counts(plan: Plan, index: Index, days: list[date]) -> list[int]:
                 signed.discard(code)
                 (closed.add if action == _ACCEPT else closed.discard)(code)
             n += 1
-        counts.append(len(closed) + _parts_closed(plan, index, parted, day))
+        counts.append(len(closed) + _parts_closed(plan, index, parted_signed, day))
     return counts
 
 
-def _parts_closed(plan: Plan, index: Index, measures: list[Measure], day: date) -> int:
-    """Return how many of MEASURES, each signed off by parts, stand signed off at DAY."""
-    if not measures:
+def _parts_closed(plan: Plan, index: Index, first: dict[str, int], day: date) -> int:
+    """Return how many measures signed off by parts stand signed off at DAY: only those whose
+    first sign-off (FIRST: id -> date ordinal) is in effect by then are replayed."""
+    cutoff = day.toordinal()
+    signing = [plan.by_id[mid] for mid, on in first.items() if on <= cutoff]
+    if not signing:
         return 0
-    latest = index.latest if day.toordinal() >= index.max_date else _latest_until(index, day)
-    return sum(_item(plan, m, index, latest, day).closed for m in measures)
+    latest = index.latest if cutoff >= index.max_date else _latest_until(index, day)
+    return sum(_item(plan, m, index, latest, day).closed for m in signing)
 
 
 def double_sign_offs(index: Index) -> list[tuple[int, int]]:
@@ -472,12 +484,14 @@ def answers_out_of_rule(plan: Plan, index: Index) -> list[tuple[int, str]]:
     people = None if plan.people is None else {same_name(n): d for n, d in plan.people.items()}
     moves = (_CLOSE, _REOPEN, _ACCEPT, _REJECT)
     rows = [r for r, a in enumerate(index.action) if a in moves and index.counts(r)]
-    awaiting: dict[int, int] = {}  # measure -> its sign-off not answered yet
+    awaiting: dict[int, int] = {}  # measure, or part -> its sign-off not answered yet
+    answered: set[tuple[int, int]] = set()  # (measure, part) answered on a sign-off of the whole
     found = []
     for row in sorted(rows, key=index.key):
         code, action = index.subject[row], index.action[row]  # a measure, or a part of it
         if action == _CLOSE:
             awaiting[code] = row
+            answered = {(w, p) for w, p in answered if w != code}
             continue
         if action == _REOPEN:
             awaiting.pop(code, None)
@@ -487,12 +501,19 @@ def answers_out_of_rule(plan: Plan, index: Index) -> list[tuple[int, str]]:
             continue  # a measure the plan does not have: `unknown_ids` says so
         verb, who = "验收" if action == _ACCEPT else "退回", index.names[index.by[row]]
         signed = awaiting.pop(code, None)
+        whole = index.id[row]
+        if signed is None and code != whole and (whole, code) not in answered:
+            signed = awaiting.get(whole)  # a sign-off of the whole before it had parts
+            if signed is not None:
+                answered.add((whole, code))
         dept = None if signed is None else acceptor(plan, index, measure, signed)
-        if signed is None:
+        if untruthful(who, name=True) is not None:
+            said = f"此行{verb}措施 {measure.id} 的登记人姓名含有不能如实显示的字符"
+        elif signed is None:
             said = f"此行{verb}措施 {measure.id},其时没有待验收的销号"
         elif dept is None:
             said = f"此行{verb}措施 {measure.id} 第 {index.line[signed]} 行的销号,该销号不需要验收"
-        elif index.by[row] == index.by[signed]:
+        elif same_name(who) == same_name(index.names[index.by[signed]]):
             said = f"措施 {measure.id} 第 {index.line[signed]} 行的销号是 {who} 提交的,此行由本人{verb}"
         elif people is not None and people.get(who) != dept:
             said = f"措施 {measure.id} 须由{dept}的人{verb},此行的 {who} 不在方案人员名单的{dept}中"
@@ -610,8 +631,8 @@ def select(items: Iterable[Item], where: Filter) -> list[Item]:
         candidates = [whole]
         if where.department is not None and where.department not in m.departments:
             candidates = [p for p in whole.parts if p.part == where.department]
-        elif not _fits(whole, where):
-            candidates = list(whole.parts)
+        elif not _fits(whole, where) and where.state != "已销号" and where.open is not False:
+            candidates = list(whole.parts)  # a measure is signed off whole or not at all
         chosen += [item for item in candidates if _fits(item, where)]
     return chosen
 

@@ -287,3 +287,28 @@ def test_the_papers_say_who_accepted_what_waits_and_why_it_was_sent_back(
         "项目", "措施数", "已销号", "完成率", "待验收", "已超期", "待复查"
     ]  # fmt: skip
     assert [c.value for c in rates[3]][4] == 1  # problem 1: 1.2 waits
+
+
+def test_check_sees_through_an_invisible_character_in_a_hand_made_name(
+    run: Callable[..., Result],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    isolated: Path,
+    at: Callable[[str], None],
+) -> None:
+    from rectify_cli.events import Event
+    from rectify_cli.ledger import append
+    from rectify_cli.rules import adapter
+
+    text = SMALL_PLAN.replace(
+        "  timezone: Asia/Shanghai\n", "  timezone: Asia/Shanghai\n  acceptance: 政策法规科\n"
+    )  # no people: anyone but the submitter may accept
+    monkeypatch.setenv("RECTIFY_PLAN", str(write(tmp_path / "plan.yaml", text)))
+    at("2023-10-01T09:00:00+08:00")
+    submit(run)
+    for name in (" 李明", "李明\u200b"):
+        content = {"recorded": "2023-10-01T09:00:00+08:00", "date": "2023-09-26", "id": "1.1",
+                   "action": "accept", "by": name}  # fmt: skip
+        append(isolated, lambda _, c=content: [adapter(Event).validate_python(c)])  # type: ignore[misc]
+    said = run("check").stderr
+    assert "登记人姓名含有不能如实显示的字符" in said and "此行由本人验收" in said, said

@@ -256,3 +256,63 @@ def test_a_sign_off_of_the_whole_before_the_sections_stands_for_every_part(
     assert shown["state"] == "closed" and {p["state"] for p in shown["parts"]} == {"closed"}
     assert {p["state"] for p in item(run, "2.1")["parts"]} == {"in_progress"}
     assert ok(run("check")).exit_code == 0
+
+
+def _forge(isolated: Path, **fields: object) -> None:
+    from rectify_cli.events import Event
+    from rectify_cli.ledger import append
+    from rectify_cli.rules import adapter
+
+    content = {"recorded": "2023-10-01T09:00:00+08:00", "action": "close", "by": "张伟",
+               "evidence": [{"text": "手写"}], **fields}  # fmt: skip
+    append(isolated, lambda _: [adapter(Event).validate_python(content)])
+
+
+def test_a_parts_record_on_a_measure_signed_off_whole_counts_nowhere(
+    run: Callable[..., Result], sections: Path, isolated: Path, at: Callable[[str], None]
+) -> None:
+    at("2023-10-01T09:00:00+08:00")
+    ok(run("progress", "1.2", "--note", "起草", "--date", "2023-09-20"))
+    _forge(isolated, id="1.2", date="2023-09-26", dept="治安科")
+    status: Any = ok(run("status", "--json", "--as-of", "2023-09-30")).json()
+    points: Any = ok(run("trend", "--json", "--as-of", "2023-09-30")).json()["points"]
+    assert status["closed"] == 0 and points[-1]["closed"] == 0  # the same figure everywhere
+    assert "不分科室办理" in run("check").stderr
+
+
+def test_parts_answer_a_sign_off_of_the_whole_made_before_them(
+    run: Callable[..., Result], accepting: Path
+) -> None:
+    text = accepting.read_text(encoding="utf-8")
+    accepting.write_text(text.replace(GROUPS, "problems:\n"), encoding="utf-8")
+    ok(run("close", "1.1", "--by", "李明", "--evidence", "材料", "--date", "2023-09-25"))
+    accepting.write_text(text, encoding="utf-8")
+    ok(run("amend", "--reason", "细化到科", "--by", "王芳", "--date", "2023-09-26"))
+    assert {p["state"] for p in item(run, "1.1")["parts"]} == {"pending"}
+    ok(run("accept", "1.1", "--dept", "治安", "--by", "王芳", "--date", "2023-09-27"))
+    ok(
+        run(
+            "reject",
+            "1.1",
+            "--dept",
+            "交通",
+            "--by",
+            "王芳",
+            "--reason",
+            "缺",
+            "--date",
+            "2023-09-27",
+        )
+    )
+    check = run("check")
+    assert check.exit_code == 0, check.stderr  # both answers were the rules' to give
+
+
+def test_a_closed_list_holds_only_measures_signed_off_whole(
+    run: Callable[..., Result], sections: Path
+) -> None:
+    close(run, "治安科", "2023-09-25")
+    assert ok(run("list", "--closed", "--json")).json() == []
+    assert ok(run("list", "--state", "已销号", "--json")).json() == []
+    listed: Any = ok(run("list", "--state", "未启动", "--json")).json()
+    assert ("1.1", "交通科") in [(i["id"], i["part"]) for i in listed]  # what is left to do
