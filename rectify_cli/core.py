@@ -339,7 +339,7 @@ def sections(plan: Plan, m: Index, measure: Measure, row: int | None = None) -> 
     held = _held(m, measure, row)
     if held is None:
         return plan.sections(measure)
-    joined = m.name(m.parts[held])
+    joined = m.name(m.parts[held]) if held >= 0 else None
     return tuple(joined.split(PART)) if joined else ()
 
 
@@ -349,16 +349,24 @@ def acceptor(plan: Plan, m: Index, measure: Measure, row: int | None = None) -> 
     that row was recorded: a later amendment changes what later sign-offs need, never what
     an earlier one needed."""
     held = _held(m, measure, row)
-    return plan.acceptor(measure) if held is None else m.name(m.accepting[held])
+    if held is None:
+        return plan.acceptor(measure)
+    return m.name(m.accepting[held]) if held >= 0 else None
 
 
 def _held(m: Index, measure: Measure, row: int | None) -> int | None:
-    """Return the row of MEASURE's definition in force (when ROW was recorded, if given), or
-    None if the ledger holds none."""
+    """Return the row of MEASURE's definition in force (when ROW was recorded, if given);
+    None where the ledger holds none yet (the plan's applies: the next record will hold it);
+    -1 for a ROW recorded before the ledger held one (by an older rectify): that record
+    needed no acceptance and named no parts, whatever the plan says now."""
     code = m.code_of(measure.id)
     held = m.definition.get(code) if code >= 0 else None
-    if held is None or row is None:
+    if held is None:
+        return None if row is None else -1
+    if row is None:
         return held
+    if row < m.pinned[code]:
+        return -1
     held = m.pinned[code]
     for r in m.extensions.get(code, ()):
         if m.action[r] == AMEND and held < r < row:

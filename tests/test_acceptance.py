@@ -312,3 +312,23 @@ def test_check_sees_through_an_invisible_character_in_a_hand_made_name(
         append(isolated, lambda _, c=content: [adapter(Event).validate_python(c)])  # type: ignore[misc]
     said = run("check").stderr
     assert "登记人姓名含有不能如实显示的字符" in said and "此行由本人验收" in said, said
+
+
+def test_a_sign_off_by_an_older_rectify_needed_no_acceptance(
+    run: Callable[..., Result], accepting: Path, isolated: Path
+) -> None:
+    """A record written before the ledger held definitions: adding acceptance to the plan
+    must not turn its sign-off into one waiting, now or once the measure is recorded again."""
+    from rectify_cli.events import Event
+    from rectify_cli.ledger import append
+    from rectify_cli.rules import adapter
+
+    old = adapter(Event).validate_python(  # as an older rectify wrote it: no measure
+        {"recorded": "2023-09-28T09:00:00+08:00", "date": "2023-09-28", "id": "1.2",
+         "action": "close", "by": "李明", "evidence": [{"text": "通报"}]}
+    )  # fmt: skip
+    append(isolated, lambda _: [old])
+    assert item(run, "1.2")["state"] == "closed"
+    ok(run("review", "1.2", "--by", "王芳", "--note", "复查无反弹"))  # holds the plan now
+    assert item(run, "1.2")["state"] == "closed"
+    assert ok(run("check")).exit_code == 0
