@@ -232,7 +232,6 @@ def _standing(
 
     closing, reopening, progress = (latest_of(a) for a in (_CLOSE, _REOPEN, _PROGRESS))
     assignment, review = (latest_of(a) for a in (_ASSIGN, _REVIEW))
-    acceptance = acceptor(plan, m, measure)
     state: State = "not_started"
     if closing is not None and (reopening is None or m.key(closing) > m.key(reopening)):
         state = "closed"
@@ -240,9 +239,9 @@ def _standing(
         state = "reopened"
     elif progress is not None:
         state = "in_progress"
+    # a sign-off waits as was required when it was recorded; otherwise what is held now
+    acceptance = acceptor(plan, m, measure, closing if state == "closed" else None)
     submitted = accepted = None
-    if state == "closed" and closing is not None:
-        acceptance = acceptor(plan, m, measure, closing)
     if state == "closed" and acceptance and closing is not None:
         # the first answer after the sign-off in force decides it: accepted, or sent back
         # (退回) to work in progress. An answer to a later sign-off since voided is no answer
@@ -489,7 +488,7 @@ def answers_out_of_rule(plan: Plan, index: Index) -> list[tuple[int, str]]:
     and `reject` would have refused: one answering no sign-off awaiting it, a sign-off that
     needs no acceptance, the submitter's own, or someone outside the accepting department
     where the plan lists people (hand-made or merged lines)."""
-    people = None if plan.people is None else {same_name(n): d for n, d in plan.people.items()}
+    people = plan.people  # names in the plan are stored names already (plan.Name)
     moves = (_CLOSE, _REOPEN, _ACCEPT, _REJECT)
     rows = [r for r, a in enumerate(index.action) if a in moves and index.counts(r)]
     awaiting: dict[int, int] = {}  # measure, or part -> its sign-off not answered yet
@@ -499,7 +498,8 @@ def answers_out_of_rule(plan: Plan, index: Index) -> list[tuple[int, str]]:
         code, action = index.subject[row], index.action[row]  # a measure, or a part of it
         if action == _CLOSE:
             awaiting[code] = row
-            answered = {(w, p) for w, p in answered if w != code}
+            if answered and code == index.id[row]:  # a new sign-off of the whole
+                answered = {(w, p) for w, p in answered if w != code}
             continue
         if action == _REOPEN:
             awaiting.pop(code, None)
@@ -523,7 +523,7 @@ def answers_out_of_rule(plan: Plan, index: Index) -> list[tuple[int, str]]:
             said = f"此行{verb}措施 {measure.id} 第 {index.line[signed]} 行的销号,该销号不需要验收"
         elif same_name(who) == same_name(index.names[index.by[signed]]):
             said = f"措施 {measure.id} 第 {index.line[signed]} 行的销号是 {who} 提交的,此行由本人{verb}"
-        elif people is not None and people.get(who) != dept:
+        elif people is not None and people.get(same_name(who)) != dept:
             said = f"措施 {measure.id} 须由{dept}的人{verb},此行的 {who} 不在方案人员名单的{dept}中"
         else:
             continue
@@ -902,8 +902,7 @@ def _the_part(plan: Plan, index: Index, measure: Measure, request: Request, chan
         )
     if change.dept not in parts:
         raise Refused(f"措施 {measure.id} 没有“{change.dept}”的部分;分科室办理的是:{listed}")
-    staff = {same_name(n): d for n, d in (plan.people or {}).items()}
-    own = staff.get(request.by)
+    own = (plan.people or {}).get(request.by)
     if change.action == "close" and own is not None and own != change.dept:
         raise Refused(  # 一级对一级负责: a section signs off its own part
             f"{request.by}(方案列明属于{own})不能为{change.dept}的部分销号;"
@@ -1261,8 +1260,7 @@ def _answer(plan: Plan, index: Index, measure: Measure, request: Request, change
             f"请由{item.acceptance}的其他人办理"
         )
     if plan.people is not None:
-        known = {same_name(name): dept for name, dept in plan.people.items()}
-        dept = known.get(request.by)
+        dept = plan.people.get(request.by)
         if dept != item.acceptance:
             who = (
                 f"{request.by}(方案列明属于{dept})"

@@ -77,24 +77,16 @@ def item(item: Item) -> dict[str, Any]:
     }
 
 
-def part(item: Item) -> dict[str, Any]:
-    """Return one section's part of a measure signed off by parts."""
-    return {
-        "dept": item.part,
-        "state": item.state,
-        "state_label": STATE_LABELS[item.state],
-        "owner": item.owner,
-        "closed_on": _iso(item.closed_on),
-        "closed_by": item.closed_by,
-        "percent": item.percent,
-        "eta": _iso(item.eta),
-        "progress_on": _iso(item.progress_on),
-        "last_review": _iso(item.last_review),
-        "submitted_on": _iso(item.submitted_on),
-        "submitted_by": item.submitted_by,
-        "accepted_on": _iso(item.accepted_on),
-        "accepted_by": item.accepted_by,
-    }
+_PART_KEYS = (
+    "state", "state_label", "owner", "closed_on", "closed_by", "percent", "eta", "progress_on",
+    "last_review", "submitted_on", "submitted_by", "accepted_on", "accepted_by",
+)  # fmt: skip
+
+
+def part(one: Item) -> dict[str, Any]:
+    """Return one section's part of a measure signed off by parts: what `item` says of it."""
+    whole = item(one)
+    return {"dept": one.part} | {key: whole[key] for key in _PART_KEYS}
 
 
 def overdue(groups: list[tuple[str, list[Item]]]) -> list[dict[str, Any]]:
