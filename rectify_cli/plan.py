@@ -330,10 +330,6 @@ class Plan:
         sections = (s for members in (self.departments or {}).values() for s in members)
         return tuple(dict.fromkeys([*named, *sections]))
 
-    def groups_of(self, section: str) -> tuple[str, ...]:
-        """Return the groups SECTION belongs to."""
-        return tuple(g for g, members in (self.departments or {}).items() if section in members)
-
     def department(self, name: str) -> str:
         """Return the department NAME names: as the plan writes it, give or take blanks and
         full-width letters, or by the start of one name alone; else raise Refused with the
@@ -530,6 +526,15 @@ def _cross_checks(data: Any) -> list[tuple[tuple[str | int, ...], str]]:
     return found
 
 
+def _raw_measures(data: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], dict[str, Any]]]:
+    """Yield where each measure of a plan not yet validated is, and its fields."""
+    for i, problem in enumerate(data["problems"]):
+        measures = problem.get("measures") if isinstance(problem, dict) else None
+        for j, measure in enumerate(measures if isinstance(measures, list) else ()):
+            if isinstance(measure, dict):
+                yield ("problems", i, "measures", j), measure
+
+
 def _nobody_accepts(data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
     """Find accepting departments nobody in the plan's `people` belongs to: no one could
     accept their sign-offs."""
@@ -541,13 +546,8 @@ def _nobody_accepts(data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], s
     named: list[tuple[tuple[str | int, ...], object]] = []
     if isinstance(info, dict):
         named.append((("plan", "acceptance"), info.get("acceptance")))
-    for i, problem in enumerate(data["problems"]):
-        measures = problem.get("measures") if isinstance(problem, dict) else None
-        for j, measure in enumerate(measures if isinstance(measures, list) else ()):
-            if isinstance(measure, dict):
-                named.append(
-                    (("problems", i, "measures", j, "acceptance"), measure.get("acceptance"))
-                )
+    for where, measure in _raw_measures(data):
+        named.append(((*where, "acceptance"), measure.get("acceptance")))
     return [
         (
             where,
@@ -566,10 +566,7 @@ def _groups_out_of_place(data: dict[str, Any]) -> list[tuple[tuple[str | int, ..
         return []
     named = {
         d
-        for p in data["problems"]
-        if isinstance(p, dict) and isinstance(p.get("measures"), list)
-        for m in p["measures"]
-        if isinstance(m, dict)
+        for _, m in _raw_measures(data)
         for key in ("lead", "responsible")
         if isinstance(m.get(key), list)
         for d in m[key]
