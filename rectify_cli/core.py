@@ -172,36 +172,48 @@ def _item(
         "extensions": extended,
         "late_extension": late_extension,
     }
-    parts = sections(plan, m, measure)
+    parts = _parts_on(plan, m, measure, as_of)
+    return Item(measure, as_of, **base, **_stood(plan, measure, m, latest, parts, as_of, base))
+
+
+def _stood(
+    plan: Plan,
+    measure: Measure,
+    m: Index,
+    latest: dict[tuple[int, int], int],
+    parts: tuple[str, ...],
+    as_of: date,
+    base: dict[str, Any],
+) -> dict[str, Any]:
+    """Return what LATEST makes of MEASURE signed off whole, or by the sections PARTS."""
+    code = m.code_of(measure.id)
     if not parts:
-        standing = _standing(plan, measure, m, lambda a: latest.get((a, code)))
-        return Item(measure, as_of, **base, **standing)
-    since = _parted_since(m, code)
+        return _standing(plan, measure, m, lambda a: latest.get((a, code)))
     each = tuple(
         Item(
             measure,
             as_of,
             part=section,
             **base,
-            **_standing(plan, measure, m, _part_of(m, latest, measure.id, section, since)),
+            **_standing(plan, measure, m, _part_of(plan, m, latest, measure, section)),
         )
         for section in parts
     )
-    together = _together(plan, measure, m, latest.get((_ASSIGN, code)), each)
-    return Item(measure, as_of, **base, **together)
+    return _together(plan, measure, m, latest.get((_ASSIGN, code)), each)
 
 
 def _part_of(
-    m: Index, latest: dict[tuple[int, int], int], mid: str, section: str, since: int
+    plan: Plan, m: Index, latest: dict[tuple[int, int], int], measure: Measure, section: str
 ) -> Callable[[int], int | None]:
     """Return the lookup of a section's part: its own latest record of an action, or the
-    measure's own if that was recorded before the ledger held the measure's parts (SINCE),
-    whichever takes effect later. A record of the whole made since counts for no part."""
-    code, subject = m.code_of(mid), m.code_of(f"{mid}{PART}{section}")
+    measure's own if that was recorded while the ledger held the measure undivided, whichever
+    takes effect later. A record of the whole made while it was divided counts for no part."""
+    code, subject = m.code_of(measure.id), m.code_of(f"{measure.id}{PART}{section}")
 
     def latest_of(action: int) -> int | None:
         whole = latest.get((action, code))
-        found = [r for r in (whole if whole is not None and whole < since else None,
+        found = [r for r in (whole if whole is not None and not sections(plan, m, measure, whole)
+                             else None,
                              latest.get((action, subject)) if subject >= 0 else None)
                  if r is not None]  # fmt: skip
         return max(found, key=m.key, default=None)
@@ -209,17 +221,64 @@ def _part_of(
     return latest_of
 
 
-def _parted_since(m: Index, code: int) -> int:
-    """Return the row from which the ledger has held MEASURE's parts without a break (the
-    number of rows if it holds none: the plan's parts, for a measure not recorded yet)."""
-    if code not in m.pinned:
-        return len(m)
-    since: int | None = None
-    for row in sorted(
-        [m.pinned[code], *(r for r in m.extensions.get(code, ()) if m.action[r] == AMEND)]
-    ):
-        since = (since if since is not None else row) if m.parts[row] >= 0 else None
-    return since if since is not None else len(m)
+def _joined(m: Index, row: int) -> tuple[str, ...]:
+    """Return the sections the definition at ROW divides its measure into."""
+    joined = m.name(m.parts[row])
+    return tuple(joined.split(PART)) if joined else ()
+
+
+def _definitions(m: Index, code: int, until: int | None = None) -> list[int]:
+    """Return the rows that define measure CODE, the first record then each amendment in
+    force (taking effect by UNTIL, a date ordinal, if given), in the order they take effect."""
+    amended = [
+        r
+        for r in m.extensions.get(code, ())
+        if m.action[r] == AMEND and m.defined_due[r] >= 0 and (until is None or m.date[r] <= until)
+    ]
+    return [m.pinned[code], *sorted(amended, key=m.key)]
+
+
+def _parts_on(plan: Plan, m: Index, measure: Measure, as_of: date) -> tuple[str, ...]:
+    """Return the sections that sign off parts of MEASURE on AS_OF (the plan's, for a measure
+    not recorded yet): those of its definition in force that day, an amendment counting from
+    its date as a deadline does. An amendment that would turn a measure signed off (已销号)
+    that day into one not signed off (a section added, or the parts given up) leaves it the
+    parts it was signed off by: what was done stays done."""
+    code = m.code_of(measure.id)
+    if code < 0 or code not in m.definition:
+        return plan.sections(measure)
+    first, *amended = _definitions(m, code, as_of.toordinal())
+    parts = _joined(m, first)
+    for row in amended:
+        new = _joined(m, row)
+        if new == parts:
+            continue
+        day = date.fromordinal(m.date[row])
+        latest = _latest_of_measure(m, code, day)
+        stood = [_stood(plan, measure, m, latest, p, day, _NO_DUE)["state"] for p in (parts, new)]
+        if stood != ["closed", "closed"] and stood[0] == "closed":
+            continue
+        parts = new
+    return parts
+
+
+_NO_DUE: dict[str, Any] = dict(
+    original_due=None, original_deadline="", due=None, deadline="", extensions=0,
+    late_extension=False,
+)  # fmt: skip
+
+
+def _latest_of_measure(m: Index, code: int, as_of: date) -> dict[tuple[int, int], int]:
+    """Return `Index.latest` for measure CODE and its parts when only events up to AS_OF
+    counted."""
+    cutoff, latest = as_of.toordinal(), dict[tuple[int, int], int]()
+    for row, owner in enumerate(m.id):
+        if owner != code or m.date[row] > cutoff or not m.counts(row):
+            continue
+        for slot in ((ANY, code), (m.action[row], m.subject[row])):
+            if slot not in latest or m.key(row) > m.key(latest[slot]):
+                latest[slot] = row
+    return latest
 
 
 def _standing(
@@ -338,8 +397,7 @@ def sections(plan: Plan, m: Index, measure: Measure, row: int | None = None) -> 
     held = _held(m, measure, row)
     if held is None:
         return plan.sections(measure)
-    joined = m.name(m.parts[held]) if held >= 0 else None
-    return tuple(joined.split(PART)) if joined else ()
+    return _joined(m, held) if held >= 0 else ()
 
 
 def acceptor(plan: Plan, m: Index, measure: Measure, row: int | None = None) -> str | None:
@@ -412,7 +470,7 @@ def closed_counts(plan: Plan, index: Index, days: list[date]) -> list[int]:
     what `replay` counts as closed, in one sweep over the sign-offs, reopenings and, where a
     sign-off waits for acceptance, acceptances and sendings back; a measure signed off by
     parts replayed at each day."""
-    parted = {index.code_of(m.id) for m in plan.measures if sections(plan, index, m)}
+    parted = {index.code_of(m.id) for m in plan.measures if _ever_parted(plan, index, m)}
     parted_signed: dict[str, int] = {}  # a measure signed off by parts -> its first sign-off
     for r in (r for r, a in enumerate(index.action) if a == _CLOSE and index.id[r] in parted):
         mid = index.names[index.id[r]]
@@ -451,6 +509,14 @@ def closed_counts(plan: Plan, index: Index, days: list[date]) -> list[int]:
             n += 1
         counts.append(len(closed) + _parts_closed(plan, index, parted_signed, day))
     return counts
+
+
+def _ever_parted(plan: Plan, m: Index, measure: Measure) -> bool:
+    """Tell whether MEASURE is, or ever was, signed off by parts."""
+    code = m.code_of(measure.id)
+    if code < 0 or code not in m.definition:
+        return bool(plan.sections(measure))
+    return any(_joined(m, row) for row in _definitions(m, code))
 
 
 def _parts_closed(plan: Plan, index: Index, first: dict[str, int], day: date) -> int:
@@ -887,7 +953,7 @@ def _the_part(plan: Plan, index: Index, measure: Measure, request: Request, chan
     """Refuse a change of a measure signed off by parts that names no part of it, one that
     names a part of a measure that has none, and a part's sign-off by someone the plan lists
     in another department."""
-    parts = sections(plan, index, measure)
+    parts = tuple(p.part or "" for p in current(plan, index, measure).parts)
     if not parts:
         if change.dept is not None:
             raise Refused(f"措施 {measure.id} 不分科室办理,不用 --dept")

@@ -316,3 +316,58 @@ def test_a_closed_list_holds_only_measures_signed_off_whole(
     assert ok(run("list", "--state", "已销号", "--json")).json() == []
     listed: Any = ok(run("list", "--state", "未启动", "--json")).json()
     assert ("1.1", "交通科") in [(i["id"], i["part"]) for i in listed]  # what is left to do
+
+
+def _regroup(plan: Path, groups: str) -> None:
+    """Write PLAN's groups of departments as GROUPS (no groups if empty)."""
+    text = plan.read_text(encoding="utf-8").replace(GROUPS, groups + "problems:\n")
+    plan.write_text(text, encoding="utf-8")
+
+
+def _closed_figures(run: Callable[..., Result], day: str) -> tuple[int, int]:
+    """Return how many measures stand signed off at DAY by status and by the trend."""
+    status: Any = ok(run("status", "--json", "--as-of", day)).json()
+    points: Any = ok(run("trend", "--json", "--as-of", day)).json()["points"]
+    return status["closed"], points[-1]["closed"]
+
+
+def test_a_section_added_by_amendment_counts_from_its_date_and_undoes_nothing_done(
+    run: Callable[..., Result], sections: Path
+) -> None:
+    for dept, day, by in (("治安科", "2023-09-25", "张伟"), ("交通科", "2023-09-26", "刘洋"),
+                          ("市场科", "2023-09-28", "陈静")):  # fmt: skip
+        close(run, dept, day, by=by)
+    close(run, "治安科", "2023-09-25", mid="2.1")
+    _regroup(sections, "departments:\n  各执法科室: [治安科, 交通科, 市场科, 网络科]\n")
+    ok(run("amend", "--reason", "新设网络科", "--by", "王芳", "--date", "2023-10-10"))
+
+    def parts(mid: str, *args: str) -> dict[str, str]:
+        return {p["dept"]: p["state"] for p in item(run, mid, *args)["parts"]}
+
+    assert list(parts("2.1", "--as-of", "2023-10-09")) == ["治安科", "交通科", "市场科"]
+    assert parts("2.1") == {"治安科": "closed", "交通科": "not_started", "市场科": "not_started",
+                            "网络科": "not_started"}  # fmt: skip
+    assert item(run, "1.1")["state"] == "closed"  # signed off before the section existed
+    assert list(parts("1.1")) == ["治安科", "交通科", "市场科"]
+    refused(run("close", "1.1", "--dept", "网络科", "--evidence", "x"), "没有“网络科”的部分")
+    ok(run("close", "2.1", "--dept", "网络科", "--evidence", "x", "--date", "2023-10-11"))
+    for day in ("2023-09-27", "2023-09-30", "2023-10-12"):
+        assert _closed_figures(run, day) == ((0, 0) if day == "2023-09-27" else (1, 1))
+
+
+def test_parts_given_up_by_amendment_stand_until_its_date(
+    run: Callable[..., Result], sections: Path
+) -> None:
+    for dept, by in (("治安科", "张伟"), ("交通科", "刘洋"), ("市场科", "陈静")):
+        close(run, dept, "2023-09-25", by=by)
+    close(run, "治安科", "2023-09-25", mid="2.1")
+    _regroup(sections, "")
+    ok(run("amend", "--reason", "不再分科室", "--by", "王芳", "--date", "2023-10-10"))
+    assert item(run, "1.1")["state"] == "closed"  # what the sections signed off stays so
+    assert [p["state"] for p in item(run, "2.1", "--as-of", "2023-10-09")["parts"]] == [
+        "closed", "not_started", "not_started"]  # fmt: skip
+    undivided = item(run, "2.1")
+    assert undivided["parts"] == [] and undivided["state"] == "not_started"
+    ok(run("close", "2.1", "--evidence", "x", "--by", "王芳", "--date", "2023-10-11"))
+    assert _closed_figures(run, "2023-09-30") == (1, 1)
+    assert _closed_figures(run, "2023-10-12") == (2, 2)
