@@ -411,6 +411,20 @@ def acceptor(plan: Plan, m: Index, measure: Measure, row: int | None = None) -> 
     return m.name(m.accepting[held]) if held >= 0 else None
 
 
+def acceptors(
+    plan: Plan, m: Index, measure: Measure, row: int | None = None
+) -> tuple[str, ...] | None:
+    """Return who may accept MEASURE's sign-offs as the ledger holds it (the plan's, for a
+    measure not recorded yet); with ROW, as it held them when ROW was recorded: a person
+    who moves to another department keeps the acceptances they gave. None: anyone but the
+    one who signed off."""
+    held = _held(m, measure, row)
+    if held is None:
+        return plan.acceptors(measure)
+    joined = m.name(m.acceptors[held]) if held >= 0 else None
+    return tuple(joined.split(PART)) if joined else None
+
+
 def _held(m: Index, measure: Measure, row: int | None) -> int | None:
     """Return the row of MEASURE's definition in force (when ROW was recorded, if given);
     None where the ledger holds none yet (the plan's applies: the next record will hold it);
@@ -554,7 +568,6 @@ def answers_out_of_rule(plan: Plan, index: Index) -> list[tuple[int, str]]:
     and `reject` would have refused: one answering no sign-off awaiting it, a sign-off that
     needs no acceptance, the submitter's own, or someone outside the accepting department
     where the plan lists people (hand-made or merged lines)."""
-    people = plan.people  # names in the plan are stored names already (plan.Name)
     moves = (_CLOSE, _REOPEN, _ACCEPT, _REJECT)
     rows = [r for r, a in enumerate(index.action) if a in moves and index.counts(r)]
     awaiting: dict[int, int] = {}  # measure, or part -> its sign-off not answered yet
@@ -589,8 +602,11 @@ def answers_out_of_rule(plan: Plan, index: Index) -> list[tuple[int, str]]:
             said = f"此行{verb}措施 {measure.id} 第 {index.line[signed]} 行的销号,该销号不需要验收"
         elif same_name(who) == same_name(index.names[index.by[signed]]):
             said = f"措施 {measure.id} 第 {index.line[signed]} 行的销号是 {who} 提交的,此行由本人{verb}"
-        elif people is not None and people.get(same_name(who)) != dept:
-            said = f"措施 {measure.id} 须由{dept}的人{verb},此行的 {who} 不在方案人员名单的{dept}中"
+        elif (allowed := acceptors(plan, index, measure, row)) and same_name(who) not in allowed:
+            said = (
+                f"措施 {measure.id} 须由{dept}的人{verb},此行的 {who} 不在账本其时记下的"
+                f"{dept}人员({'、'.join(allowed)})中"
+            )
         else:
             continue
         found.append((row, said + ",不合验收规则(手写或合并的行可能造成)"))
@@ -1325,15 +1341,21 @@ def _answer(plan: Plan, index: Index, measure: Measure, request: Request, change
             f"{_whose(measure, change)} 的销号是 {request.by} 提交的,本人不能{verb};"
             f"请由{item.acceptance}的其他人办理"
         )
-    if plan.people is not None:
-        dept = plan.people.get(request.by)
-        if dept != item.acceptance:
-            who = (
-                f"{request.by}(方案列明属于{dept})"
-                if dept
-                else f"{request.by}(方案的人员名单中没有此人)"
+    allowed = acceptors(plan, index, measure)
+    if allowed is not None and request.by not in allowed:
+        if request.by in (plan.acceptors(measure) or ()):
+            raise Refused(  # the list was changed in the plan file only
+                f"计划文件把 {request.by} 列入了{item.acceptance},但这一改动尚未记入账本,"
+                f"措施 {measure.id} 仍按账本记下的{item.acceptance}人员({'、'.join(allowed)})验收;"
+                "请先用 rectify amend --reason 原因 记下人员的变动"
             )
-            raise Refused(f"措施 {measure.id} 须由{item.acceptance}的人{verb},{who}不能办理")
+        dept = (plan.people or {}).get(request.by)
+        who = (
+            f"{request.by}(方案列明属于{dept})"
+            if dept
+            else f"{request.by}(方案的人员名单中没有此人)"
+        )
+        raise Refused(f"措施 {measure.id} 须由{item.acceptance}的人{verb},{who}不能办理")
     if change.action == "reject" and not change.note.strip():
         raise Refused("退回必须用 --reason 写明验收未通过的原因")
 

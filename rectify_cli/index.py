@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .actions import Action
     from .events import Event
 
-FORMAT = 14
+FORMAT = 15
 ANY = -1  # the action slot of `Index.latest` that counts every action
 VOID = ACTIONS.index("void")
 AMEND = ACTIONS.index("amend")
@@ -76,9 +76,8 @@ def _defined_due(event: Event) -> int:
     return event.measure.due.toordinal() if event.measure.due else 0
 
 
-def _parts(event: Event) -> str | None:
-    parts = event.measure.parts if event.measure else None
-    return PART.join(parts) if parts else None
+def _joined(names: tuple[str, ...] | None) -> str | None:
+    return PART.join(names) if names else None
 
 
 def _until(event: Event) -> int:
@@ -113,7 +112,10 @@ class Index:
         "l", lambda line, offset, e: e.measure.acceptance if e.measure else None, text=True
     )
     parts: array[int] = _fact(  # the sections that sign off its parts, joined by PART
-        "l", lambda line, offset, e: _parts(e), text=True
+        "l", lambda line, offset, e: _joined(e.measure.parts if e.measure else None), text=True
+    )
+    acceptors: array[int] = _fact(  # who may accept them, joined by PART
+        "l", lambda line, offset, e: _joined(e.measure.acceptors if e.measure else None), text=True
     )
     # what the record is about: the measure, or one section's part of it (id PART dept)
     subject: array[int] = _fact(

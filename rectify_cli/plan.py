@@ -150,6 +150,8 @@ class Definition:
     )
     acceptance: Text | None = None  # the department that accepts its sign-offs, if any
     parts: tuple[Text, ...] | None = None  # the sections that each sign off their part, if any
+    # who may accept: the people the plan lists in the accepting department, if it lists people
+    acceptors: tuple[Text, ...] | None = None
 
     @property
     def digest(self) -> int:
@@ -183,8 +185,9 @@ DEFINITION_LABELS = {
     "timezone": "方案时区",
     "acceptance": "验收科室",
     "parts": "分科室办理",
+    "acceptors": "验收人员",
 }
-_LATER = ("acceptance", "parts")
+_LATER = ("acceptance", "parts", "acceptors")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -243,6 +246,14 @@ class Plan:
         """Return the department that accepts MEASURE's sign-off, or None if it counts at once."""
         return measure.acceptance or self.plan.acceptance
 
+    def acceptors(self, measure: Measure) -> tuple[str, ...] | None:
+        """Return who may accept MEASURE's sign-off: the people the plan lists in its accepting
+        department, by name; None if it needs no acceptance or the plan lists nobody."""
+        accepting = self.acceptor(measure)
+        if accepting is None or self.people is None:
+            return None
+        return tuple(sorted(name for name, dept in self.people.items() if dept == accepting))
+
     @property
     def measures(self) -> Iterator[Measure]:
         """Yield every measure in plan order."""
@@ -279,6 +290,7 @@ class Plan:
             timezone=self.plan.timezone,
             acceptance=self.acceptor(measure),
             parts=self.sections(measure) or None,
+            acceptors=self.acceptors(measure),
         )
 
     def digest(self, measure: Measure) -> int:

@@ -256,7 +256,7 @@ def test_check_applies_the_acceptance_rules_to_hand_made_lines(
     forged("张三", "2023-09-30", mid="1.2")  # someone outside the accepting department
     said = run("check").stderr
     assert "此行退回措施 2.1,其时没有待验收的销号" in said
-    assert "此行的 张三 不在方案人员名单的政策法规科中" in said
+    assert "此行的 张三 不在账本其时记下的政策法规科人员(王芳、赵敏)中" in said
     assert said.count("不合验收规则") == 4, said
 
 
@@ -332,3 +332,34 @@ def test_a_sign_off_by_an_older_rectify_needed_no_acceptance(
     ok(run("review", "1.2", "--by", "王芳", "--note", "复查无反弹"))  # holds the plan now
     assert item(run, "1.2")["state"] == "closed"
     assert ok(run("check")).exit_code == 0
+
+
+def test_who_may_accept_is_what_the_ledger_held_when_they_answered(
+    run: Callable[..., Result], accepting: Path, isolated: Path, at: Callable[[str], None]
+) -> None:
+    from rectify_cli.events import Event
+    from rectify_cli.ledger import append
+    from rectify_cli.rules import adapter
+
+    at("2023-10-01T09:00:00+08:00")
+    submit(run)
+    ok(run("accept", "1.1", "--by", "王芳", "--date", "2023-09-26"))
+    submit(run, "1.2", "2023-09-26")
+    submit(run, "2.1", "2023-09-26")
+    content = {"recorded": "2023-10-01T09:00:00+08:00", "date": "2023-09-27", "id": "1.2",
+               "action": "accept", "by": "张三", "note": "手写"}  # fmt: skip
+    append(isolated, lambda _: [adapter(Event).validate_python(content)])  # a forged answer
+    # 王芳 moves to 办公室; 张三 writes himself into 政策法规科
+    moved = accepting.read_text(encoding="utf-8").replace("王芳: 政策法规科", "王芳: 办公室")
+    accepting.write_text(moved.replace("李明: 办公室", "李明: 办公室\n  张三: 政策法规科"), "utf-8")
+    said = run("check")
+    assert said.exit_code == 2 and "验收人员 王芳、赵敏 → 张三、赵敏" in said.stderr, said.stderr
+    assert "此行的 张三 不在账本其时记下的政策法规科人员(王芳、赵敏)中" in said.stderr
+    refused(run("accept", "2.1", "--by", "张三"), "这一改动尚未记入账本")
+    ok(run("amend", "--reason", "人员调整", "--by", "赵敏", "--date", "2023-09-29"))
+    said = run("check")  # 王芳's acceptance stands; the forged line still does not
+    assert said.exit_code == 2 and said.stderr.count("不合验收规则") == 1, said.stderr
+    assert "此行的 张三 不在账本其时记下的政策法规科人员(王芳、赵敏)中" in said.stderr
+    refused(run("accept", "2.1", "--by", "王芳"), "王芳(方案列明属于办公室)不能办理")
+    ok(run("accept", "2.1", "--by", "张三", "--date", "2023-09-30"))
+    assert item(run, "1.1")["accepted_by"] == "王芳"
