@@ -1081,12 +1081,20 @@ def _in_time(plan: Plan, index: Index, request: Request, change: Change) -> None
         raise Refused(f"日期 {request.on} 早于方案日期 {plan.plan.date}")
 
 
-def _in_order(plan: Plan, index: Index, mid: str, on: date) -> None:
-    """Refuse a record of MID that would take effect before its latest record."""
-    latest = index.last(mid)
+def _in_order(plan: Plan, index: Index, mid: str, on: date, dept: str | None = None) -> None:
+    """Refuse a record of MID that would take effect before its latest record; of section
+    DEPT's part, before the latest record of that part or of the whole measure (sections
+    record their own parts, each in its own order)."""
+    if dept is None:
+        latest, whose = index.last(mid), f"措施 {mid}"
+    else:
+        subjects = [index.code_of(mid), index.code_of(f"{mid}{PART}{dept}")]
+        found = (index.latest.get((a, s)) for a in range(len(ACTIONS)) for s in subjects)
+        latest = max((r for r in found if r is not None), key=index.key, default=None)
+        whose = f"措施 {mid} {dept}的部分"
     if latest is not None and on.toordinal() < index.date[latest]:
         raise Refused(
-            f"日期 {on} 早于措施 {mid} 最近一条记录的日期 "
+            f"日期 {on} 早于{whose} 最近一条记录的日期 "
             f"{date.fromordinal(index.date[latest])}({index.name(index.by[latest])} 于 "
             f"{_recorded(plan, index.moment[latest])} 登记),不能插到它之前"
         )
@@ -1127,7 +1135,7 @@ def judge(plan: Plan, index: Index, measure: Measure, request: Request, change: 
     _the_part(plan, index, measure, request, change)
     _RULES[change.action](plan, index, measure, request, change)
     _in_time(plan, index, request, change)
-    _in_order(plan, index, measure.id, request.on)
+    _in_order(plan, index, measure.id, request.on, change.dept)
     if change.action == "close" and not change.evidence:
         raise Refused(
             f"销号必须附佐证材料:请用 --evidence 写明材料(如文号、会议纪要),"

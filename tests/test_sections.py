@@ -371,3 +371,22 @@ def test_parts_given_up_by_amendment_stand_until_its_date(
     ok(run("close", "2.1", "--evidence", "x", "--by", "王芳", "--date", "2023-10-11"))
     assert _closed_figures(run, "2023-09-30") == (1, 1)
     assert _closed_figures(run, "2023-10-12") == (2, 2)
+
+
+def test_each_section_records_its_part_in_its_own_order(
+    run: Callable[..., Result], sections: Path
+) -> None:
+    def progress(dept: str, day: str, by: str) -> Result:
+        return run("progress", "1.1", "--dept", dept, "--by", by, "--note", "推进", "--date", day)
+
+    ok(progress("治安科", "2023-09-27", "张伟"))
+    close(run, "交通科", "2023-09-25", by="刘洋")  # recorded late, after another's record
+    refused(progress("治安科", "2023-09-26", "张伟"), "早于措施 1.1 治安科的部分 最近一条记录")
+    refused(
+        run("extend", "1.1", "--to", "2023-10-31", "--reason", "r", "--approved-by", "局长",
+            "--date", "2023-09-26"),
+        "早于措施 1.1 最近一条记录的日期 2023-09-27",
+    )  # fmt: skip
+    ok(run("extend", "1.1", "--to", "2023-10-31", "--reason", "r", "--approved-by", "局长",
+           "--date", "2023-09-28"))  # fmt: skip
+    refused(progress("市场科", "2023-09-27", "陈静"), "早于措施 1.1 市场科的部分 最近一条记录")
