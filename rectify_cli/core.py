@@ -983,7 +983,17 @@ def _the_part(plan: Plan, index: Index, measure: Measure, request: Request, chan
             "(也可在配置文件中写 department)"
         )
     if change.dept not in parts:
-        raise Refused(f"措施 {measure.id} 没有“{change.dept}”的部分;分科室办理的是:{listed}")
+        held = sections(plan, index, measure)
+        unrecorded = (
+            ";计划文件已改动分科室办理,尚未用 rectify amend --reason 原因 记入账本"
+            if change.dept in plan.sections(measure) and change.dept not in held
+            else f"(这项措施在{change.dept}加入前已销号)"
+            if change.dept in held
+            else ""
+        )
+        raise Refused(
+            f"措施 {measure.id} 没有“{change.dept}”的部分;分科室办理的是:{listed}{unrecorded}"
+        )
     own = (plan.people or {}).get(request.by)
     if change.action == "close" and own is not None and own != change.dept:
         raise Refused(  # 一级对一级负责: a section signs off its own part

@@ -339,6 +339,7 @@ def test_a_section_added_by_amendment_counts_from_its_date_and_undoes_nothing_do
         close(run, dept, day, by=by)
     close(run, "治安科", "2023-09-25", mid="2.1")
     _regroup(sections, "departments:\n  各执法科室: [治安科, 交通科, 市场科, 网络科]\n")
+    refused(run("close", "2.1", "--dept", "网络科", "--evidence", "x"), "尚未用 rectify amend")
     ok(run("amend", "--reason", "新设网络科", "--by", "王芳", "--date", "2023-10-10"))
 
     def parts(mid: str, *args: str) -> dict[str, str]:
@@ -349,7 +350,7 @@ def test_a_section_added_by_amendment_counts_from_its_date_and_undoes_nothing_do
                             "网络科": "not_started"}  # fmt: skip
     assert item(run, "1.1")["state"] == "closed"  # signed off before the section existed
     assert list(parts("1.1")) == ["治安科", "交通科", "市场科"]
-    refused(run("close", "1.1", "--dept", "网络科", "--evidence", "x"), "没有“网络科”的部分")
+    refused(run("close", "1.1", "--dept", "网络科", "--evidence", "x"), "在网络科加入前已销号")
     ok(run("close", "2.1", "--dept", "网络科", "--evidence", "x", "--date", "2023-10-11"))
     for day in ("2023-09-27", "2023-09-30", "2023-10-12"):
         assert _closed_figures(run, day) == ((0, 0) if day == "2023-09-27" else (1, 1))
