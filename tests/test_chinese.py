@@ -37,6 +37,7 @@ USAGE_ERRORS = {
     "unknown command": (("foo",), "没有命令 foo"),
     "missing argument": (("close",), "缺少参数 编号"),
     "unknown option": (("close", "3.2", "--not", "x"), "没有选项 --not;是否要用:--note"),
+    "no help for a typo": (("show", "3.2", "--dept", "x"), "没有选项 --dept\n"),
     "option without value": (("extend", "3.2", "--to"), "选项 --to 需要一个值"),
     "missing required option": (("assign", "3.2"), "缺少选项 --owner"),
     "not an integer": (("progress", "3.2", "--note", "x", "--percent", "六十"), "应为整数"),

@@ -185,8 +185,9 @@ def message(error: click_errors.ClickException) -> str:
     """Say a usage error in Chinese."""
     if isinstance(error, click_errors.NoSuchOption):
         said = f"没有选项 {error.option_name}"
-        if error.possibilities:
-            said += f";是否要用:{'、'.join(sorted(error.possibilities))}"
+        likely = sorted(set(error.possibilities or ()) - {"--help", "-h"})  # not what was meant
+        if likely:
+            said += f";是否要用:{'、'.join(likely)}"
         return said
     if isinstance(error, click_errors.MissingParameter):
         kind = "选项" if error.param_type == "option" else _kind(error.param)
