@@ -52,6 +52,7 @@ class Entry:
     line: int
     event: Event
     voided_by: Entry | None = None
+    awaits: str | None = None  # a sign-off: the department it waited for to accept it
 
 
 @dataclass(frozen=True)

@@ -562,7 +562,7 @@ def entry_lines(entry: Entry) -> list[str]:
     e = entry.event
     backdated = "(补登)" if e.date < e.recorded.date() else ""
     lines = [
-        f"{e.date} {describe(e)} 由 {e.by}"
+        f"{e.date} {describe(e, entry.awaits)} 由 {e.by}"
         f"(登记于 {e.recorded:%Y-%m-%d %H:%M:%S%z}{backdated},第 {entry.line} 行)"
     ]
     first, *more = e.note.splitlines() or [""]

@@ -126,6 +126,7 @@ def entry(e: Entry) -> dict[str, Any]:
         "approved_by": v.approved_by,
         "ref": v.ref,
         "dept": v.dept,
+        "awaits": e.awaits,
         "measure": jsonable(v.measure, none=True),
         "before": jsonable(v.before, none=True),
         "voided": e.voided_by is not None,

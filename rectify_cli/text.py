@@ -102,10 +102,13 @@ def evidence_text(evidence: Evidence) -> str:
     return f"{evidence.path}({evidence.size} 字节,SHA-256 {(evidence.sha256 or '')[:16]}…)"
 
 
-def describe(event: Event) -> str:
+def describe(event: Event, awaits: str | None = None) -> str:
     """Return a short Chinese summary of what EVENT records (for one section's part of a
-    measure, the section first)."""
-    said = _described(event)
+    measure, the section first); a sign-off that waited for AWAITS to accept it is a
+    submission (提交销号)."""
+    said = (
+        f"提交销号(须经{awaits}验收)" if awaits and event.action == "close" else _described(event)
+    )
     return f"{event.dept} {said}" if event.dept else said
 
 

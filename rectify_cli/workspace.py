@@ -23,6 +23,7 @@ from .errors import DataInvalid, Diagnostic, FileProblem, Refused, reason
 if TYPE_CHECKING:
     from .config import Settings
     from .events import Event
+    from .index import Index
     from .ledger import Entry, Ledger, Verification
     from .plan import Measure, Plan
     from .reports import Report, Step
@@ -173,7 +174,6 @@ class Recorded:
 
     measure: Measure
     entry: Entry
-    acceptance: str | None = None  # the department that accepts its sign-offs, as held
 
 
 class Workspace:
@@ -257,7 +257,8 @@ class Workspace:
 
     def history(self, mid: str, as_of: date) -> list[Entry]:
         """Return the records of measure MID in effect at AS_OF, in the order they apply."""
-        return self._entries(core.history(self.ledger.index, mid, as_of))
+        book = self.ledger
+        return self._marked(book.index, core.history(book.index, mid, as_of), book.entry)
 
     def record_texts(self, as_of: date) -> dict[str, list[str]]:
         """Return the notes and evidence of the records in effect at AS_OF (not voided), by
@@ -277,15 +278,22 @@ class Workspace:
 
     def log(self, mid: str | None, since: date | None, by: str | None) -> list[Entry]:
         """Return the records chosen for the audit log, in the order they were recorded."""
-        return self._entries(core.audit_log(self.ledger.index, mid, since, by))
+        book = self.ledger
+        return self._marked(book.index, core.audit_log(book.index, mid, since, by), book.entry)
 
-    def _entries(self, rows: list[int]) -> list[Entry]:
-        """Read the records of ROWS, each with the void that took it back, if any."""
-        voided, entry = self.ledger.index.voided, self.ledger.entry
-        return [
-            replace(entry(row), voided_by=entry(voided[row])) if row in voided else entry(row)
-            for row in rows
-        ]
+    def _marked(self, index: Index, rows: list[int], entry: Callable[[int], Entry]) -> list[Entry]:
+        """Return the records of ROWS, each with the void that took it back, if any, and for
+        a sign-off the department it waited for, as it stood when recorded."""
+        plan = self.plan
+
+        def marked(row: int) -> Entry:
+            found = entry(row)
+            voided = entry(index.voided[row]) if row in index.voided else None
+            measure = plan.by_id.get(found.event.id) if found.event.action == "close" else None
+            awaits = core.acceptor(plan, index, measure, row) if measure is not None else None
+            return replace(found, voided_by=voided, awaits=awaits)
+
+        return [marked(row) for row in rows]
 
     # ------------------------------------------------------------ changing
 
@@ -317,7 +325,8 @@ class Workspace:
             self._warn_drift(book)
             now = self.now()
             request = core.Request(by=who, now=now, on=day or now.date())
-            acceptance[:] = [core.acceptor(self.plan, book.index, measure)]
+            signing_off = change.action == "close"
+            acceptance[:] = [core.acceptor(self.plan, book.index, measure) if signing_off else None]
             parts = core.sections(self.plan, book.index, measure)
             asked = change
             if change.dept is None and change.action in core.BY_PART and self.department in parts:
@@ -325,7 +334,7 @@ class Workspace:
             return [core.judge(self.plan, book.index, measure, request, asked)]
 
         (entry,) = self._append(build)
-        return Recorded(measure, entry, acceptance[0])
+        return Recorded(measure, replace(entry, awaits=acceptance[0]))
 
     def amend(self, change: core.Change, *, by: str | None, on: str | None) -> list[Entry]:
         """Record the plan as it is now: each recorded measure it states otherwise than the
@@ -394,12 +403,7 @@ class Workspace:
 
         book, entries, chain = self.verified()
         data = build(self.plan, book.index, entries, as_of, chain.head or None, step)
-        voided = book.index.voided
-        marked = [
-            replace(entries[i], voided_by=entries[voided[i]]) if i in voided else entries[i]
-            for i in core.audit_log(book.index)
-        ]
-        return data, marked
+        return data, self._marked(book.index, core.audit_log(book.index), entries.__getitem__)
 
     # ------------------------------------------------------------ checking
 

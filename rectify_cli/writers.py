@@ -351,7 +351,8 @@ def xlsx(report: Report, rows: list[Row], entries: list[Entry], timezone: str) -
             e.recorded.astimezone(zone).replace(tzinfo=None),
             e.date,
             e.id,
-            describe(e) + (f"(已撤销,见第 {entry.voided_by.line} 行)" if entry.voided_by else ""),
+            describe(e, entry.awaits)
+            + (f"(已撤销,见第 {entry.voided_by.line} 行)" if entry.voided_by else ""),
             e.by,
             e.note or None,
             ";".join(evidence(entry)) or None,

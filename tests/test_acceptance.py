@@ -363,3 +363,30 @@ def test_who_may_accept_is_what_the_ledger_held_when_they_answered(
     refused(run("accept", "2.1", "--by", "王芳"), "王芳(方案列明属于办公室)不能办理")
     ok(run("accept", "2.1", "--by", "张三", "--date", "2023-09-30"))
     assert item(run, "1.1")["accepted_by"] == "王芳"
+
+
+def test_the_history_calls_a_sign_off_waiting_for_acceptance_a_submission(
+    run: Callable[..., Result], accepting: Path, tmp_path: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    said: Any = ok(run("close", "1.1", "--by", "李明", "--evidence", "制度", "--json",
+                       "--date", "2023-09-25")).json()  # fmt: skip
+    assert said["awaits"] == "政策法规科"
+    ok(run("accept", "1.1", "--by", "王芳", "--date", "2023-09-26"))
+    text = ok(run("show", "1.1")).stdout
+    assert "2023-09-25 提交销号(须经政策法规科验收) 由 李明" in text
+    assert "2023-09-26 验收通过 由 王芳" in text
+    logged: Any = ok(run("log", "--json")).json()
+    assert [e["awaits"] for e in logged] == ["政策法规科", None]
+    out = tmp_path / "台账.xlsx"
+    ok(run("export", "-o", str(out)))
+    cells = [c.value for row in load_workbook(out)["历史记录"].iter_rows() for c in row]
+    assert "提交销号(须经政策法规科验收)" in cells
+    text = accepting.read_text(encoding="utf-8").replace("  acceptance: 政策法规科\n", "")
+    accepting.write_text(text, encoding="utf-8")  # no acceptance for sign-offs from now on
+    ok(run("amend", "--reason", "不再验收", "--by", "王芳", "--date", "2023-09-27"))
+    ok(run("close", "1.2", "--by", "李明", "--evidence", "制度", "--date", "2023-09-28"))
+    history = ok(run("log", "1.2")).stdout
+    assert "2023-09-28 销号 由 李明" in history and "提交" not in history
+    assert "提交销号(须经政策法规科验收)" in ok(run("show", "1.1")).stdout  # as it was then

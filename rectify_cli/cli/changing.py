@@ -63,7 +63,7 @@ def _record(given: Given, measure_id: str, change: Change, voided: Entry | None 
             f"({v.date} 生效,{v.by} 登记);撤销由 {e.by} 登记,生效日期 {e.date}。"
         )
     else:
-        acceptance = done.acceptance
+        acceptance = done.entry.awaits
         closed = f"已销号{'(长效机制已建立)' if m.ongoing else ''}:{whose}{who}"
         said = {
             "close": f"已提交销号,待{acceptance}验收:{whose}{who}" if acceptance else closed,
