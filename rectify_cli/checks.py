@@ -139,7 +139,7 @@ def plan_drift(loaded: Loaded) -> list[Diagnostic]:
         after = plan.definition(d.measure) if d.measure is not None else None
         said = (
             f"措施 {d.mid} 与账本第 {line} 行记录的方案不同:{';'.join(changes(before, after))}。"
-            "改动未经记录,到期日、验收和按期统计仍按账本记录的方案;核实后用 rectify amend --reason 原因 记录此项修订"
+            "改动未经记录,到期日、验收、分科室办理和按期统计仍按账本记录的方案;核实后用 rectify amend --reason 原因 记录此项修订"
         )
         if loaded.source is not None and d.mid in places:
             found.append(Diagnostic(loaded.source.path, *loaded.source.locate(places[d.mid]), said))

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
-from .actions import ACTIONS
+from .actions import ACTION_LABELS, ACTIONS
 from .errors import Refused
 from .index import AMEND, ANY, PART, REMOVED, Index
 from .plan import (
@@ -971,6 +971,11 @@ def _the_part(plan: Plan, index: Index, measure: Measure, request: Request, chan
     in another department."""
     parts = tuple(p.part or "" for p in current(plan, index, measure).parts)
     if not parts:
+        if change.dept is not None and change.dept in plan.sections(measure):
+            raise Refused(
+                f"账本记下的措施 {measure.id} 不分科室办理;计划文件已改为分科室办理,"
+                "尚未用 rectify amend --reason 原因 记入账本"
+            )
         if change.dept is not None:
             raise Refused(f"措施 {measure.id} 不分科室办理,不用 --dept")
         return
@@ -1104,8 +1109,8 @@ def _in_order(plan: Plan, index: Index, mid: str, on: date, dept: str | None = N
         whose = f"措施 {mid} {dept}的部分"
     if latest is not None and on.toordinal() < index.date[latest]:
         raise Refused(
-            f"日期 {on} 早于{whose} 最近一条记录的日期 "
-            f"{date.fromordinal(index.date[latest])}({index.name(index.by[latest])} 于 "
+            f"日期 {on} 早于{whose} 最近一条记录的日期 {date.fromordinal(index.date[latest])}"
+            f"({ACTION_LABELS[ACTIONS[index.action[latest]]]},{index.name(index.by[latest])} 于 "
             f"{_recorded(plan, index.moment[latest])} 登记),不能插到它之前"
         )
 

@@ -336,7 +336,12 @@ class TextFormatter:
             f"[{self._bar(o.rate, bar_width * 2)}]",
         ]
         sections = (
-            [("按科室(一项措施计入其所列每个科室;落后的在前)", _behind_first(status.by_department))]
+            [
+                (
+                    "按科室(一项措施计入其所列每个科室;超期多的在前)",
+                    _behind_first(status.by_department),
+                )
+            ]
             if by_department
             else [
                 ("按问题", status.by_problem),
@@ -407,7 +412,10 @@ class TextFormatter:
         parts.append((REVIEW_GROUP, counted.get(REVIEW_GROUP, 0)))
         when = f"截至 {as_of}" + (f"({scope})" if scope else "")
         if not groups:
-            self._print(f"{when} 没有{'、'.join(name for name, _ in parts[:-1])}或待复查的措施。")
+            gap = "" if scope else " "  # 截至 2023-10-19 没有…, 截至 2023-10-19(治安科)没有…
+            self._print(
+                f"{when}{gap}没有{'、'.join(name for name, _ in parts[:-1])}或待复查的措施。"
+            )
             return
         tables = [(group, self._overdue_columns(items, group)) for group, items in groups]
         merged = [  # one layout for every table: a column as wide as its widest cell in any
@@ -454,7 +462,7 @@ class TextFormatter:
     # ------------------------------------------------------------ one item, the log
 
     def item(self, plan: Plan, item: Item, history: list[Entry]) -> None:
-        m = item.measure
+        m, state = item.measure, STATE_LABELS[item.state]
         problem = plan.problem(m.problem)
         due = f"到期日:{item.due or '无固定期限'}"
         if item.extensions:
@@ -462,8 +470,9 @@ class TextFormatter:
                 f";原定 {item.original_due or item.original_deadline},已延期 {item.extensions} 次"
             )
             due += ",逾期后才延期" if item.late_extension else ""
-        state = STATE_LABELS[item.state]
-        headline = f"{state_text(item)}(状态:{state})" if item.overdue else state_text(item)
+        headline = state_text(item)
+        if state not in headline:  # 已超期 N 天 of a measure under way or not started
+            headline += f"(状态:{state})"
         lines = [
             f"措施 {m.id}  {headline}(截至 {item.as_of})",
             f"问题:{problem.label}{problem.title}",

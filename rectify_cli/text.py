@@ -87,9 +87,10 @@ def state_text(item: Item) -> str:
     """Return an item's state as offices say it: how long overdue first, a review due after."""
     from .core import STATE_LABELS
 
-    if item.overdue:
-        return f"已超期 {item.days_overdue} 天"
     label = STATE_LABELS[item.state]
+    if item.overdue:  # what waits for acceptance or came back says so
+        late = f"已超期 {item.days_overdue} 天"
+        return f"{label},{late}" if item.state in ("pending", "reopened") else late
     if item.eta_late:
         return f"{label},预计超期"
     return f"{label},待复查" if item.review_due else label

@@ -234,7 +234,8 @@ class Workspace:
             ids = "、".join(d.mid for d in drifted[:5]) + (" 等" if len(drifted) > 5 else "")
             self.warn(
                 f"{self.files.plan}: 计划文件中有 {len(drifted)} 项措施与账本记录的方案不同({ids}),"
-                "未用 rectify amend 记录;到期日仍按账本记录的计算。请运行 rectify check 查看"
+                "未用 rectify amend 记录;到期日、验收和分科室办理仍按账本记录的计算。"
+                "请运行 rectify check 查看"
             )
 
     # ------------------------------------------------------------ time
@@ -328,9 +329,10 @@ class Workspace:
             signing_off = change.action == "close"
             acceptance[:] = [core.acceptor(self.plan, book.index, measure) if signing_off else None]
             parts = core.sections(self.plan, book.index, measure)
-            asked = change
-            if change.dept is None and change.action in core.BY_PART and self.department in parts:
-                asked = replace(change, dept=self.department)  # the clerk's own section's part
+            asked, own = change, self.department
+            theirs = own is not None and (own in parts or own in self.plan.sections(measure))
+            if change.dept is None and change.action in core.BY_PART and theirs:
+                asked = replace(change, dept=own)  # their section's part (refused if not held)
             return [core.judge(self.plan, book.index, measure, request, asked)]
 
         (entry,) = self._append(build)

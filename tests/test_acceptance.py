@@ -390,3 +390,19 @@ def test_the_history_calls_a_sign_off_waiting_for_acceptance_a_submission(
     history = ok(run("log", "1.2")).stdout
     assert "2023-09-28 销号 由 李明" in history and "提交" not in history
     assert "提交销号(须经政策法规科验收)" in ok(run("show", "1.1")).stdout  # as it was then
+
+
+def test_an_overdue_sign_off_waiting_or_come_back_says_so(
+    run: Callable[..., Result], accepting: Path
+) -> None:
+    submit(run)  # 1.1 is due 2023-09-30
+    listed = ok(run("list", "--state", "待验收", "--as-of", "2023-10-05")).stdout
+    assert "待验收,已超期 5 天" in listed
+    shown = ok(run("show", "1.1", "--as-of", "2023-10-05")).stdout
+    assert shown.startswith("措施 1.1  待验收,已超期 5 天(截至 2023-10-05)")
+    ok(run("accept", "1.1", "--by", "王芳", "--date", "2023-10-02"))
+    ok(run("reopen", "1.1", "--by", "王芳", "--reason", "复发", "--date", "2023-10-03"))
+    shown = ok(run("show", "1.1", "--as-of", "2023-10-05")).stdout
+    assert shown.startswith("措施 1.1  反弹,已超期 5 天(截至 2023-10-05)")
+    shown = ok(run("show", "2.1", "--as-of", "2023-11-20")).stdout
+    assert shown.startswith("措施 2.1  已超期 5 天(状态:未启动)")

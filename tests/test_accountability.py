@@ -336,7 +336,7 @@ def test_status_by_department(run: Callable[..., Result]) -> None:
     ok(run("close", "4.1", "--evidence", "佐证材料", "--date", "2023-10-20"))
     result = ok(run("status", "--by-department", "--as-of", "2023-11-15"))
     lines = result.stdout.splitlines()
-    section = lines.index("按科室(一项措施计入其所列每个科室;落后的在前)")
+    section = lines.index("按科室(一项措施计入其所列每个科室;超期多的在前)")
     header, first = lines[section + 1], lines[section + 2]
     assert header.split()[-2:] == ["已超期", "待复查"]
     assert first.split()[0] == "政策法规科" and first.split()[-2:] == [

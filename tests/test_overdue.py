@@ -113,6 +113,8 @@ def test_the_plan_sets_the_warning_days_and_the_option_overrides_them(
     assert quiet.exit_code == 0 and quiet.stdout == ""  # 1.1 falls due in 11 days
     empty = run("overdue", "--plan", str(plan), "--as-of", "2023-09-19")
     assert empty.stdout == "截至 2023-09-19 没有已超期、10 天内到期或待复查的措施。\n"
+    own = run("overdue", "--plan", str(plan), "--as-of", "2023-09-19", "--dept", "办公室")
+    assert own.stdout == "截至 2023-09-19(办公室)没有已超期、10 天内到期或待复查的措施。\n"
 
 
 @pytest.mark.parametrize(

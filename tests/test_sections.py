@@ -391,3 +391,35 @@ def test_each_section_records_its_part_in_its_own_order(
     ok(run("extend", "1.1", "--to", "2023-10-31", "--reason", "r", "--approved-by", "局长",
            "--date", "2023-09-28"))  # fmt: skip
     refused(progress("市场科", "2023-09-27", "陈静"), "早于措施 1.1 市场科的部分 最近一条记录")
+
+
+def test_a_section_the_plan_file_adds_is_told_to_amend_first(
+    run: Callable[..., Result], sections: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = Path(os.environ["XDG_CONFIG_HOME"]) / "rectify" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('name = "孙磊"\ndepartment = "网络科"\n', encoding="utf-8")
+    monkeypatch.delenv("RECTIFY_USER")
+    close(run, "治安科", "2023-09-25", by="张伟")
+    close(run, "治安科", "2023-09-25", mid="2.1", by="张伟")
+    _regroup(sections, "departments:\n  各执法科室: [治安科, 交通科, 市场科, 网络科]\n")
+    refused(run("progress", "1.1", "--note", "起草"), "尚未用 rectify amend")  # their section
+    ok(run("amend", "--reason", "新设网络科", "--by", "王芳", "--date", "2023-10-10"))
+    refused(
+        run("progress", "1.1", "--note", "起草", "--date", "2023-10-09"),
+        "早于措施 1.1 网络科的部分 最近一条记录的日期 2023-10-10(修订方案,王芳 于",
+    )
+    ok(run("progress", "1.1", "--note", "起草", "--date", "2023-10-11"))
+
+
+def test_a_group_the_plan_file_splits_is_not_signed_off_by_a_section_before_the_amendment(
+    run: Callable[..., Result], sections: Path
+) -> None:
+    text = sections.read_text(encoding="utf-8")
+    sections.write_text(SMALL_PLAN, encoding="utf-8")
+    ok(run("progress", "1.1", "--note", "起草", "--by", "王芳", "--date", "2023-09-20"))
+    sections.write_text(text, encoding="utf-8")  # split in the file, not yet in the ledger
+    refused(
+        run("close", "1.1", "--dept", "治安科", "--evidence", "x", "--by", "张伟"),
+        "账本记下的措施 1.1 不分科室办理;计划文件已改为分科室办理",
+    )

@@ -57,7 +57,7 @@ def _warn_unknown_owner(ws: Workspace, items: list[core.Item], owner: str | None
 @takes(*READING)
 def status(
     by_department: Annotated[
-        bool, flag("--by-department", "只看各科室:措施数、已销号、已超期、待复查,落后的在前")
+        bool, flag("--by-department", "只看各科室:措施数、已销号、已超期、待复查,超期多的在前")
     ] = False,
     *,
     given: Given,
