@@ -242,8 +242,9 @@ def _parts_on(plan: Plan, m: Index, measure: Measure, as_of: date) -> tuple[str,
     """Return the sections that sign off parts of MEASURE on AS_OF (the plan's, for a measure
     not recorded yet): those of its definition in force that day, an amendment counting from
     its date as a deadline does. An amendment that would turn a measure signed off (已销号)
-    that day into one not signed off (a section added, or the parts given up) leaves it the
-    parts it was signed off by: what was done stays done."""
+    when it took effect (by what came before it: its date, then when it was recorded) into
+    one not signed off (a section added, or the parts given up) leaves it the parts it was
+    signed off by: what was done stays done."""
     code = m.code_of(measure.id)
     if code < 0 or code not in m.definition:
         return plan.sections(measure)
@@ -254,7 +255,7 @@ def _parts_on(plan: Plan, m: Index, measure: Measure, as_of: date) -> tuple[str,
         if new == parts:
             continue
         day = date.fromordinal(m.date[row])
-        latest = _latest_of_measure(m, code, day)
+        latest = _latest_of_measure(m, code, row)
         stood = [_stood(plan, measure, m, latest, p, day, _NO_DUE)["state"] for p in (parts, new)]
         if stood != ["closed", "closed"] and stood[0] == "closed":
             continue
@@ -268,12 +269,12 @@ _NO_DUE: dict[str, Any] = dict(
 )  # fmt: skip
 
 
-def _latest_of_measure(m: Index, code: int, as_of: date) -> dict[tuple[int, int], int]:
-    """Return `Index.latest` for measure CODE and its parts when only events up to AS_OF
-    counted."""
-    cutoff, latest = as_of.toordinal(), dict[tuple[int, int], int]()
+def _latest_of_measure(m: Index, code: int, before: int) -> dict[tuple[int, int], int]:
+    """Return `Index.latest` for measure CODE and its parts when only the events that take
+    effect before the event at row BEFORE counted (by date, then the time recorded)."""
+    latest, cutoff = dict[tuple[int, int], int](), m.key(before)
     for row, owner in enumerate(m.id):
-        if owner != code or m.date[row] > cutoff or not m.counts(row):
+        if owner != code or m.key(row) >= cutoff or not m.counts(row):
             continue
         for slot in ((ANY, code), (m.action[row], m.subject[row])):
             if slot not in latest or m.key(row) > m.key(latest[slot]):

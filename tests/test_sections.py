@@ -423,3 +423,17 @@ def test_a_group_the_plan_file_splits_is_not_signed_off_by_a_section_before_the_
         run("close", "1.1", "--dept", "治安科", "--evidence", "x", "--by", "张伟"),
         "账本记下的措施 1.1 不分科室办理;计划文件已改为分科室办理",
     )
+
+
+def test_a_sign_off_on_the_day_a_section_joins_does_not_send_it_away(
+    run: Callable[..., Result], sections: Path
+) -> None:
+    close(run, "治安科", "2023-09-25", by="张伟")
+    close(run, "交通科", "2023-09-26", by="刘洋")
+    _regroup(sections, "departments:\n  各执法科室: [治安科, 交通科, 市场科, 网络科]\n")
+    ok(run("amend", "--reason", "新设网络科", "--by", "王芳", "--date", "2023-10-10"))
+    close(run, "市场科", "2023-10-10", by="陈静")  # the same day, recorded after the amendment
+    shown = item(run, "1.1")
+    assert shown["state"] == "in_progress" and len(shown["parts"]) == 4
+    ok(run("close", "1.1", "--dept", "网络科", "--evidence", "x", "--date", "2023-10-11"))
+    assert item(run, "1.1")["state"] == "closed"
