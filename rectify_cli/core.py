@@ -603,6 +603,11 @@ def answers_out_of_rule(plan: Plan, index: Index) -> list[tuple[int, str]]:
             said = f"此行{verb}措施 {measure.id} 第 {index.line[signed]} 行的销号,该销号不需要验收"
         elif same_name(who) == same_name(index.names[index.by[signed]]):
             said = f"措施 {measure.id} 第 {index.line[signed]} 行的销号是 {who} 提交的,此行由本人{verb}"
+        elif (now := acceptor(plan, index, measure, row)) != dept:
+            said = (
+                f"措施 {measure.id} 第 {index.line[signed]} 行的销号须经{dept}验收,"
+                f"而此行{verb}时账本记下的验收科室是{now or '(无)'}"
+            )
         elif (allowed := acceptors(plan, index, measure, row)) and same_name(who) not in allowed:
             said = (
                 f"措施 {measure.id} 须由{dept}的人{verb},此行的 {who} 不在账本其时记下的"
@@ -1245,11 +1250,30 @@ def amendments(
     for d in drift(plan, index):
         _in_order(plan, index, d.mid, request.on)
         after = plan.definition(d.measure) if d.measure is not None else None
+        _no_pending_answer_moved(plan, index, d.mid, after)
         events.append(_event(d.mid, request, change, before=held[d.row], measure=after))
     for m in unpinned(plan, index):
         _in_order(plan, index, m.id, request.on)
         events.append(_event(m.id, request, change, measure=plan.definition(m)))
     return sorted(events, key=lambda e: _id_order(e.id))
+
+
+def _no_pending_answer_moved(plan: Plan, index: Index, mid: str, after: Definition | None) -> None:
+    """Refuse an amendment that changes who accepts MID's sign-offs (or removes MID) while a
+    sign-off of it, or of a part, waits for acceptance: it waits for whom it was made for.
+    A measure removed from the plan is no longer counted at all."""
+    measure = plan.by_id.get(mid)
+    before = index.name(index.accepting[index.definition[index.code_of(mid)]])
+    if measure is None or after is None or after.acceptance == before:
+        return
+    item = current(plan, index, measure)
+    waiting = [p for p in (item.parts or (item,)) if p.state == "pending"]
+    if waiting:
+        whose = "、".join(f"{p.part}的部分" for p in waiting if p.part)
+        raise Refused(
+            f"措施 {mid} {whose}的销号正等待{before}验收,不能修订它的验收科室;"
+            "请先验收或退回(rectify accept / reject),再修订。未做任何改动"
+        )
 
 
 Rule = Callable[[Plan, Index, Measure, Request, Change], None]
@@ -1364,6 +1388,11 @@ def _answer(plan: Plan, index: Index, measure: Measure, request: Request, change
         raise Refused(
             f"{_whose(measure, change)} 的销号是 {request.by} 提交的,本人不能{verb};"
             f"请由{item.acceptance}的其他人办理"
+        )
+    if acceptor(plan, index, measure) != item.acceptance:  # a ledger from before the rule
+        raise Refused(
+            f"{_whose(measure, change)} 的销号须经{item.acceptance}验收,而账本现在记下的验收科室"
+            "已经修订;请撤销(rectify void)那次修订后再办理"
         )
     allowed = acceptors(plan, index, measure)
     if allowed is not None and request.by not in allowed:

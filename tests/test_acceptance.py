@@ -169,12 +169,17 @@ def test_whether_a_sign_off_waits_is_what_the_ledger_holds_not_the_plan_file(
     assert item(run, "2.1")["acceptance"] == "政策法规科"  # recorded: held by the ledger
     check = run("check")
     assert check.exit_code == 2 and "验收科室 政策法规科 → —" in check.stderr, check.stderr
+    before = isolated.read_bytes()
+    refused(  # what waits is answered by whom it waits for, before the rule changes
+        run("amend", "--reason", "局党组决定不再验收", "--by", "王芳", "--date", "2023-10-01"),
+        "措施 1.1 的销号正等待政策法规科验收,不能修订它的验收科室",
+    )
+    assert isolated.read_bytes() == before
+    ok(run("accept", "1.1", "--by", "王芳", "--date", "2023-10-01"))
     said = ok(
         run("amend", "--reason", "局党组决定不再验收", "--by", "王芳", "--date", "2023-10-01")
     )
     assert "验收科室 政策法规科 → —" in said.stdout
-    assert item(run, "1.1")["state"] == "pending"  # submitted under acceptance: still waits
-    ok(run("accept", "1.1", "--by", "王芳"))
     assert item(run, "1.1")["state"] == "closed"
     assert item(run, "2.1")["acceptance"] is None
     ok(run("close", "2.1", "--by", "李明", "--evidence", "材料", "--date", "2023-10-02"))
@@ -406,3 +411,34 @@ def test_an_overdue_sign_off_waiting_or_come_back_says_so(
     assert shown.startswith("措施 1.1  反弹,已超期 5 天(截至 2023-10-05)")
     shown = ok(run("show", "2.1", "--as-of", "2023-11-20")).stdout
     assert shown.startswith("措施 2.1  已超期 5 天(状态:未启动)")
+
+
+def test_a_sign_off_waits_for_the_department_it_was_made_for(
+    run: Callable[..., Result],
+    accepting: Path,
+    isolated: Path,
+    at: Callable[[str], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from rectify_cli import core
+    from rectify_cli.events import Event
+    from rectify_cli.ledger import append
+    from rectify_cli.rules import adapter
+
+    at("2023-10-01T09:00:00+08:00")
+    submit(run, "1.2")
+    moved = accepting.read_text(encoding="utf-8").replace(
+        "acceptance: 政策法规科", "acceptance: 办公室"
+    )
+    accepting.write_text(moved.replace("李明: 办公室", "李明: 办公室\n  孙丽: 办公室"), "utf-8")
+    refused(run("amend", "--reason", "改由办公室验收", "--by", "王芳", "--date", "2023-09-26"),
+            "措施 1.2 的销号正等待政策法规科验收")  # fmt: skip
+    # a ledger an older rectify amended while it waited: the answer is still 政策法规科's
+    monkeypatch.setattr(core, "_no_pending_answer_moved", lambda *args: None)
+    ok(run("amend", "--reason", "改由办公室验收", "--by", "王芳", "--date", "2023-09-26"))
+    refused(run("accept", "1.2", "--by", "孙丽", "--date", "2023-09-27"), "须经政策法规科验收")
+    content = {"recorded": "2023-10-01T09:00:00+08:00", "date": "2023-09-27", "id": "1.2",
+               "action": "accept", "by": "孙丽", "note": "手写"}  # fmt: skip
+    append(isolated, lambda _: [adapter(Event).validate_python(content)])
+    said = run("check").stderr
+    assert "第 3 行的销号须经政策法规科验收,而此行验收时账本记下的验收科室是办公室" in said, said
