@@ -211,6 +211,21 @@ def definitions_out_of_line(loaded: Loaded) -> list[Diagnostic]:
                 )
             )
         held[code] = index.defined[row]
+    start = index.defined_from()
+    seen = set(index.id[:start])
+    for row in range(start, len(index)):  # rows of a rectify that records plans
+        code = index.id[row]
+        if code not in seen and not index.defined[row]:
+            found.append(
+                Diagnostic(
+                    path,
+                    index.line[row],
+                    1,
+                    f"此行是措施 {index.names[code]} 的第一条记录,却没有记下当时的方案(rectify 登记"
+                    "的第一条记录都会记下;手写或合并的行可能造成);按此后记下的方案判断",
+                )
+            )
+        seen.add(code)
     return sorted(found, key=lambda d: d.line)
 
 

@@ -429,16 +429,18 @@ def acceptors(
 def _held(m: Index, measure: Measure, row: int | None) -> int | None:
     """Return the row of MEASURE's definition in force (when ROW was recorded, if given);
     None where the ledger holds none yet (the plan's applies: the next record will hold it);
-    -1 for a ROW recorded before the ledger held one (by an older rectify): that record
-    needed no acceptance and named no parts, whatever the plan says now."""
+    -1 for a ROW recorded by an older rectify, before the ledger recorded any plan: that
+    record needed no acceptance and named no parts, whatever the plan says now. A record
+    made since that holds no plan of its own (a hand-made line) is judged by the first
+    definition held after it, or the plan's."""
     code = m.code_of(measure.id)
     held = m.definition.get(code) if code >= 0 else None
-    if held is None:
-        return None if row is None else -1
-    if row is None:
+    if row is not None and row < m.defined_from():
+        return -1
+    if held is None or row is None:
         return held
     if row < m.pinned[code]:
-        return -1
+        return m.pinned[code]
     held = m.pinned[code]
     for r in m.extensions.get(code, ()):
         if m.action[r] == AMEND and held < r < row:

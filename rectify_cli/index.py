@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .actions import Action
     from .events import Event
 
-FORMAT = 15
+FORMAT = 16
 ANY = -1  # the action slot of `Index.latest` that counts every action
 VOID = ACTIONS.index("void")
 AMEND = ACTIONS.index("amend")
@@ -130,6 +130,7 @@ class Index:
     max_date: int = 0
     _codes: dict[str, int] = field(init=False, repr=False)
     _by_short: dict[int, int] | None = field(default=None, init=False, repr=False)
+    _defined_from: int | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._codes = {name: i for i, name in enumerate(self.names)}
@@ -222,8 +223,18 @@ class Index:
         stating it otherwise is `core.conflicting_pins`)."""
         code = self.id[row]
         self.pinned.setdefault(code, row)
+        if self._defined_from is not None:
+            self._defined_from = min(self._defined_from, row)
         if self.action[row] == AMEND or code not in self.definition:
             self.definition[code] = row
+
+    def defined_from(self) -> int:
+        """Return the first row that records the plan (the number of rows if none does): the
+        rectify that wrote it, and every later row, records a measure's plan with its first
+        record."""
+        if self._defined_from is None:
+            self._defined_from = min(self.pinned.values(), default=len(self))
+        return self._defined_from
 
     def counts(self, row: int) -> bool:
         """Tell whether ROW counts in state: not a void, and not voided."""

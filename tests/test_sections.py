@@ -437,3 +437,28 @@ def test_a_sign_off_on_the_day_a_section_joins_does_not_send_it_away(
     assert shown["state"] == "in_progress" and len(shown["parts"]) == 4
     ok(run("close", "1.1", "--dept", "网络科", "--evidence", "x", "--date", "2023-10-11"))
     assert item(run, "1.1")["state"] == "closed"
+
+
+def test_a_hand_made_first_record_without_the_plan_is_judged_by_the_plan(
+    run: Callable[..., Result], accepting: Path, isolated: Path, at: Callable[[str], None]
+) -> None:
+    at("2023-10-01T09:00:00+08:00")
+    close(run, "治安科", "2023-09-25")
+    _forge(isolated, id="2.1", date="2023-09-30")  # the whole group, by one hand, no plan
+    shown = item(run, "2.1")
+    assert shown["state"] == "not_started" and shown["acceptance"] == "政策法规科"
+    said = run("check")
+    assert said.exit_code == 2 and "此行是措施 2.1 的第一条记录,却没有记下当时的方案" in said.stderr
+    ok(run("amend", "--reason", "补记", "--by", "王芳", "--date", "2023-10-01"))
+    assert item(run, "2.1")["state"] == "not_started"  # judged by the plan then recorded
+    assert "此行是措施 2.1 的第一条记录" in run("check").stderr
+
+
+def test_only_a_first_record_is_called_one(
+    run: Callable[..., Result], sections: Path, isolated: Path, at: Callable[[str], None]
+) -> None:
+    at("2023-10-01T09:00:00+08:00")
+    _forge(isolated, id="1.2", date="2023-09-25")  # as an older rectify wrote it: no plan
+    close(run, "治安科", "2023-09-26", mid="2.1")  # this rectify records plans from here on
+    _forge(isolated, id="1.2", date="2023-09-27", action="reopen", note="反弹", evidence=[])
+    assert "第一条记录" not in run("check").stderr
