@@ -342,17 +342,17 @@ class Plan:
         sections = (s for members in (self.departments or {}).values() for s in members)
         return tuple(dict.fromkeys([*named, *sections]))
 
-    def department(self, name: str) -> str:
-        """Return the department NAME names: as the plan writes it, give or take blanks and
-        full-width letters, or by the start of one name alone; else raise Refused with the
-        nearest."""
+    def department(self, name: str, also: tuple[str, ...] = ()) -> str:
+        """Return the department NAME names: as the plan (or ALSO, names the ledger holds)
+        writes it, give or take blanks and full-width letters, or by the start of one name
+        alone; else raise Refused with the nearest."""
         import difflib
 
         def bare(text: str) -> str:
             return "".join(unicodedata.normalize("NFKC", text).split())
 
         wanted = bare(name)
-        names = self.department_names
+        names = tuple(dict.fromkeys([*self.department_names, *also]))
         exact = [d for d in names if bare(d) == wanted]
         starting = [d for d in names if wanted and bare(d).startswith(wanted)]
         if len(exact) == 1 or (not exact and len(starting) == 1):

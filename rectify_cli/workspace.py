@@ -261,6 +261,13 @@ class Workspace:
         book = self.ledger
         return self._marked(book.index, core.history(book.index, mid, as_of), book.entry)
 
+    def sections_of(self, measure_id: str) -> tuple[str, ...]:
+        """Return the sections measure MEASURE_ID is signed off by now, as the ledger holds it."""
+        measure = self.plan.measure(measure_id)
+        return tuple(
+            p.part or "" for p in core.current(self.plan, self.ledger.index, measure).parts
+        )
+
     def record_texts(self, as_of: date) -> dict[str, list[str]]:
         """Return the notes and evidence of the records in effect at AS_OF (not voided), by
         measure: what a search looks in besides the plan."""

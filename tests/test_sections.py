@@ -372,6 +372,9 @@ def test_parts_given_up_by_amendment_stand_until_its_date(
     ok(run("close", "2.1", "--evidence", "x", "--by", "王芳", "--date", "2023-10-11"))
     assert _closed_figures(run, "2023-09-30") == (1, 1)
     assert _closed_figures(run, "2023-10-12") == (2, 2)
+    ok(run("reopen", "1.1", "--dept", "治安", "--by", "王芳", "--reason", "反弹", "--date",
+           "2023-10-13"))  # fmt: skip  # a part the plan file no longer names, held by the ledger
+    assert item(run, "1.1")["state"] == "reopened"
 
 
 def test_each_section_records_its_part_in_its_own_order(

@@ -51,7 +51,9 @@ def _record(given: Given, measure_id: str, change: Change, voided: Entry | None 
     if change.dept is not None:
         if not change.dept.strip():
             raise Refused("--dept 的值不能为空")
-        change = replace(change, dept=given.workspace.plan.department(change.dept))
+        ws = given.workspace
+        held = ws.sections_of(measure_id)  # parts the plan file may no longer name
+        change = replace(change, dept=ws.plan.department(change.dept, held))
     done = given.record(measure_id, change)
     e, m = done.entry.event, done.measure
     who = f"(生效日期 {e.date},登记人 {e.by})。"
