@@ -1007,11 +1007,14 @@ def _the_part(plan: Plan, index: Index, measure: Measure, request: Request, chan
         raise Refused(
             f"措施 {measure.id} 没有“{change.dept}”的部分;分科室办理的是:{listed}{unrecorded}"
         )
-    own = (plan.people or {}).get(request.by)
-    if change.action == "close" and own is not None and own != change.dept:
+    people = plan.people or {}
+    own = people.get(request.by)
+    members = [name for name, dept in people.items() if dept == change.dept]
+    if change.action == "close" and own != change.dept and (own is not None or members):
+        who = f"方案列明属于{own}" if own else "方案的人员名单中没有此人"
+        listed = f"({'、'.join(members)})" if members else ""
         raise Refused(  # 一级对一级负责: a section signs off its own part
-            f"{request.by}(方案列明属于{own})不能为{change.dept}的部分销号;"
-            f"请由{change.dept}的人销号"
+            f"{request.by}({who})不能为{change.dept}的部分销号;请由{change.dept}的人{listed}销号"
         )
 
 

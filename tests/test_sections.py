@@ -126,6 +126,10 @@ def test_each_part_is_accepted_on_its_own(run: Callable[..., Result], accepting:
     refused(run("accept", "1.1", "--dept", "治安科", "--by", "张伟"), "本人不能验收")
     signed_for_another = run("close", "1.1", "--dept", "交通科", "--by", "张伟", "--evidence", "代")
     refused(signed_for_another, "张伟(方案列明属于治安科)不能为交通科的部分销号")
+    stranger = run("close", "1.1", "--dept", "交通科", "--by", "路人甲", "--evidence", "代")
+    refused(
+        stranger, "路人甲(方案的人员名单中没有此人)不能为交通科的部分销号;请由交通科的人(刘洋)销号"
+    )
     ok(run("reject", "1.1", "--dept", "治安科", "--by", "王芳", "--reason", "缺签到表",
            "--date", "2023-09-26"))  # fmt: skip
     close(run, "治安科", "2023-09-27")
