@@ -572,12 +572,20 @@ def answers_out_of_rule(plan: Plan, index: Index) -> list[tuple[int, str]]:
     needs no acceptance, the submitter's own, or someone outside the accepting department
     where the plan lists people (hand-made or merged lines)."""
     moves = (_CLOSE, _REOPEN, _ACCEPT, _REJECT)
-    rows = [r for r, a in enumerate(index.action) if a in moves and index.counts(r)]
+    voided = index.voided  # a sign-off since voided was still there to be answered
+    rows = [
+        r
+        for r, a in enumerate(index.action)
+        if a in moves and (index.counts(r) or (a == _CLOSE and r in voided))
+    ]
     awaiting: dict[int, int] = {}  # measure, or part -> its sign-off not answered yet
     answered: set[tuple[int, int]] = set()  # (measure, part) answered on a sign-off of the whole
     found = []
     for row in sorted(rows, key=index.key):
         code, action = index.subject[row], index.action[row]  # a measure, or a part of it
+        if action == _CLOSE and row in voided:
+            awaiting.setdefault(code, row)  # what a later answer may have answered
+            continue
         if action == _CLOSE:
             awaiting[code] = row
             if answered and code == index.id[row]:  # a new sign-off of the whole
@@ -1377,6 +1385,15 @@ def _void(plan: Plan, index: Index, measure: Measure, request: Request, change: 
         raise Refused(
             f"第 {line} 行的记录已于第 {index.line[index.voided[row]]} 行撤销,无需重复撤销"
         )
+    if index.action[row] == AMEND:
+        code = index.id[row]
+        later = next((r for r in range(row + 1, len(index)) if index.id[r] == code), None)
+        if later is not None:  # what was recorded since was judged under it
+            raise Refused(
+                f"第 {line} 行的修订之后,措施 {index.names[code]} 已有记录(第 {index.line[later]} "
+                "行),那些记录是按修订后的方案登记的,不能撤销这次修订;如修订有误,请改好计划文件"
+                "后再用 rectify amend 记下"
+            )
 
 
 def _answer(plan: Plan, index: Index, measure: Measure, request: Request, change: Change) -> None:

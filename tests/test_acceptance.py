@@ -442,3 +442,15 @@ def test_a_sign_off_waits_for_the_department_it_was_made_for(
     append(isolated, lambda _: [adapter(Event).validate_python(content)])
     said = run("check").stderr
     assert "第 3 行的销号须经政策法规科验收,而此行验收时账本记下的验收科室是办公室" in said, said
+
+
+def test_an_answer_to_a_sign_off_since_voided_is_not_called_hand_made(
+    run: Callable[..., Result], accepting: Path
+) -> None:
+    submit(run)
+    ok(run("accept", "1.1", "--by", "王芳", "--date", "2023-09-26"))
+    signed = ok(run("log", "--json")).json()[0]["line"]
+    ok(run("void", str(signed), "--by", "王芳", "--reason", "材料不实"))
+    assert item(run, "1.1")["state"] == "not_started"
+    said = run("check")
+    assert "不合验收规则" not in said.stderr, said.stderr

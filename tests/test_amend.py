@@ -13,7 +13,7 @@ from rectify_cli.index import load_index
 from rectify_cli.ledger import read_ledger, read_whole
 from rectify_cli.rules import adapter
 
-from .conftest import SMALL_PLAN, Result, write
+from .conftest import SMALL_PLAN, Result, refused, write
 
 
 @pytest.fixture
@@ -233,9 +233,23 @@ def test_voiding_an_amendment_brings_the_difference_back(
     ok(run("amend", "--reason", "调整"))
     assert item(run, "1.1")["due"] == "2023-10-31"
     amendment = run("log", "--json").json()[-1]["line"]
+    ok(run("progress", "2.1", "--note", "起草中"))  # another measure's record: no matter
     ok(run("void", str(amendment), "--reason", "未经批准"))
     assert run("check").exit_code == 2
     assert item(run, "1.1")["due"] == "2023-09-30"
+
+
+def test_an_amendment_something_was_recorded_under_is_not_voided(
+    run: Callable[..., Result], plan: Path, isolated: Path
+) -> None:
+    ok(run("close", "1.1", "--evidence", "通报", "--date", "2023-09-28"))
+    edit(plan, "deadline: 9月底", "deadline: 10月底")
+    ok(run("amend", "--reason", "调整"))
+    amendment = run("log", "--json").json()[-1]["line"]
+    ok(run("reopen", "1.1", "--reason", "反弹"))
+    before = isolated.read_bytes()
+    refused(run("void", str(amendment), "--reason", "未经批准"), "那些记录是按修订后的方案登记的")
+    assert isolated.read_bytes() == before
 
 
 def test_records_from_before_the_plan_was_held_get_it_by_amend(
