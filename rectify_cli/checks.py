@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import DataInvalid, Diagnostic
+from .index import PART
 
 if TYPE_CHECKING:
     from .ledger import Entry, Ledger, Verification
@@ -87,6 +88,41 @@ def parts_out_of_place(loaded: Loaded) -> list[Diagnostic]:
         return []
     index, path = loaded.ledger.index, loaded.ledger.path
     return [Diagnostic(path, index.line[row], 1, said) for row, said in found(loaded.plan, index)]
+
+
+def records_out_of_order(loaded: Loaded) -> list[Diagnostic]:
+    """Find records that take effect before a record of their measure made before them (of
+    their own part, or of the whole measure): what the date rule of every command refuses.
+    Records a merge brought in beside the main line are left to `verify`, which lists them."""
+    index, path = loaded.ledger.index, loaded.ledger.path
+    beside = {e.line for e in loaded.chain.side}
+    whole: dict[int, int] = {}  # measure -> the latest date of its whole-measure records
+    every: dict[int, int] = {}  # measure -> the latest date of any of its records
+    own: dict[int, int] = {}  # part -> the latest date of its records
+    found = []
+    for row in range(len(index)):  # in file order: on the main line, the order made
+        if not index.counts(row) or index.line[row] in beside:
+            continue
+        code, subject, day = index.id[row], index.subject[row], index.date[row]
+        part = subject != code
+        before = max(whole.get(code, 0), own.get(subject, 0)) if part else every.get(code, 0)
+        if day < before:
+            whose = f"措施 {index.names[code]}" + (
+                f" {index.names[subject].rpartition(PART)[2]}的部分" if part else ""
+            )
+            found.append(
+                Diagnostic(
+                    path,
+                    index.line[row],
+                    1,
+                    f"此行的生效日期 {date.fromordinal(day)} 早于{whose} 此前登记的记录的日期 "
+                    f"{date.fromordinal(before)},登记时会被拒绝(手写的行可能造成)",
+                )
+            )
+        table = own if part else whole
+        table[subject] = max(table.get(subject, 0), day)
+        every[code] = max(every.get(code, 0), day)
+    return found
 
 
 CLOCK_SKEW = timedelta(minutes=10)  # how far ahead another clerk's PC may run
@@ -237,6 +273,7 @@ CHECKS: tuple[Check, ...] = (
     double_sign_offs,
     answers_out_of_rule,
     parts_out_of_place,
+    records_out_of_order,
     impossible_dates,
     plan_drift,
     void_mismatches,

@@ -469,3 +469,42 @@ def test_only_a_first_record_is_called_one(
     close(run, "治安科", "2023-09-26", mid="2.1")  # this rectify records plans from here on
     _forge(isolated, id="1.2", date="2023-09-27", action="reopen", note="反弹", evidence=[])
     assert "第一条记录" not in run("check").stderr
+
+
+def test_check_finds_a_record_put_before_what_was_recorded_earlier(
+    run: Callable[..., Result], sections: Path, isolated: Path, at: Callable[[str], None]
+) -> None:
+    at("2023-10-20T09:00:00+08:00")
+    close(run, "治安科", "2023-09-25")
+    _regroup(sections, "departments:\n  各执法科室: [治安科, 交通科, 市场科, 网络科]\n")
+    ok(run("amend", "--reason", "新设网络科", "--by", "王芳", "--date", "2023-10-10"))
+    ok(run("progress", "1.1", "--dept", "交通科", "--note", "推进", "--by", "刘洋",
+           "--date", "2023-10-12"))  # fmt: skip
+    assert ok(run("check")).exit_code == 0
+    late = "2023-10-20T09:00:00+08:00"
+    _forge(isolated, id="1.1", date="2023-09-20", dept="网络科", by="孙磊", recorded=late)
+    _forge(isolated, id="1.1", date="2023-10-11", dept="治安科", action="reopen", note="x",
+           evidence=[], recorded=late)  # fmt: skip  # before 交通科's record: its own order
+    said = run("check")
+    assert said.exit_code == 2 and said.stderr.count("登记时会被拒绝") == 1, said.stderr
+    assert (
+        "此行的生效日期 2023-09-20 早于措施 1.1 网络科的部分 此前登记的记录的日期 2023-10-10"
+        in (said.stderr)
+    )
+
+
+def test_a_merge_brings_records_in_any_order(
+    run: Callable[..., Result], sections: Path, isolated: Path, tmp_path: Path
+) -> None:
+    close(run, "治安科", "2023-09-25")
+    common = isolated.read_bytes()
+    ok(run("progress", "1.1", "--dept", "交通科", "--note", "a", "--by", "刘洋",
+           "--date", "2023-10-10"))  # fmt: skip
+    ours = isolated.read_bytes()
+    isolated.write_bytes(common)
+    ok(run("progress", "1.1", "--dept", "交通科", "--note", "b", "--by", "刘洋",
+           "--date", "2023-10-05"))  # fmt: skip
+    theirs = isolated.read_bytes()
+    isolated.write_bytes(ours + theirs[len(common) :])  # what git's union merge writes
+    said = run("check")
+    assert "登记时会被拒绝" not in said.stderr, said.stderr
