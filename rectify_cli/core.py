@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from .actions import ACTION_LABELS, ACTIONS
 from .errors import Refused
-from .index import AMEND, ANY, PART, REMOVED, Index
+from .index import AMEND, ANY, PART, PEOPLE, REMOVED, Index
 from .plan import (
     ONGOING,
     OTHER_DATES,
@@ -412,18 +412,29 @@ def acceptor(plan: Plan, m: Index, measure: Measure, row: int | None = None) -> 
     return m.name(m.accepting[held]) if held >= 0 else None
 
 
-def acceptors(
+def people(
     plan: Plan, m: Index, measure: Measure, row: int | None = None
-) -> tuple[str, ...] | None:
-    """Return who may accept MEASURE's sign-offs as the ledger holds it (the plan's, for a
-    measure not recorded yet); with ROW, as it held them when ROW was recorded: a person
-    who moves to another department keeps the acceptances they gave. None: anyone but the
-    one who signed off."""
+) -> dict[str, tuple[str, ...]] | None:
+    """Return who may act for whom on MEASURE, by department (the accepting one, the
+    sections of its parts), as the ledger holds it (the plan's, for a measure not recorded
+    yet); with ROW, as it held them when ROW was recorded: a person who moves to another
+    department keeps what they did before. None: the plan listed nobody."""
     held = _held(m, measure, row)
     if held is None:
-        return plan.acceptors(measure)
-    joined = m.name(m.acceptors[held]) if held >= 0 else None
-    return tuple(joined.split(PART)) if joined else None
+        return plan.people_of(measure)
+    joined = m.name(m.people[held]) if held >= 0 else None
+    if not joined:
+        return None
+    return {dept: tuple(names) for dept, *names in (d.split(PEOPLE) for d in joined.split(PART))}
+
+
+def acceptors(
+    plan: Plan, m: Index, measure: Measure, dept: str | None, row: int | None = None
+) -> tuple[str, ...] | None:
+    """Return who may answer a sign-off that DEPT accepts (see `people`); None: anyone but
+    the one who signed off, the plan listing nobody."""
+    listed = people(plan, m, measure, row)
+    return None if listed is None or dept is None else listed.get(dept, ())
 
 
 def _held(m: Index, measure: Measure, row: int | None) -> int | None:
@@ -618,7 +629,9 @@ def answers_out_of_rule(plan: Plan, index: Index) -> list[tuple[int, str]]:
                 f"措施 {measure.id} 第 {index.line[signed]} 行的销号须经{dept}验收,"
                 f"而此行{verb}时账本记下的验收科室是{now or '(无)'}"
             )
-        elif (allowed := acceptors(plan, index, measure, row)) and same_name(who) not in allowed:
+        elif (allowed := acceptors(plan, index, measure, dept, row)) is not None and (
+            same_name(who) not in allowed
+        ):
             said = (
                 f"措施 {measure.id} 须由{dept}的人{verb},此行的 {who} 不在账本其时记下的"
                 f"{dept}人员({'、'.join(allowed)})中"
@@ -631,8 +644,9 @@ def answers_out_of_rule(plan: Plan, index: Index) -> list[tuple[int, str]]:
 
 def parts_out_of_place(plan: Plan, index: Index) -> list[tuple[int, str]]:
     """Return each record (row, what is wrong) that names a section's part the ledger did
-    not hold for its measure when it was recorded, or that concerns a measure signed off by
-    parts without naming one (hand-made or merged lines)."""
+    not hold for its measure when it was recorded, signs off a part by someone other than
+    the people it held for that section, or concerns a measure signed off by parts without
+    naming one (hand-made or merged lines)."""
     by_part = {ACTIONS.index(a) for a in BY_PART}
     found = []
     for row in range(len(index)):
@@ -645,10 +659,20 @@ def parts_out_of_place(plan: Plan, index: Index) -> list[tuple[int, str]]:
         parts = sections(plan, index, measure, row)
         if dept:
             section = index.names[index.subject[row]].split(PART, 1)[1]
+            members = (people(plan, index, measure, row) or {}).get(section, ())
+            who = index.names[index.by[row]]
             if section not in parts:
                 held = f"由 {'、'.join(parts)} 各自办理" if parts else "不分科室办理"
                 found.append(
                     (row, f"此行记的是措施 {measure.id} {section}的部分,而账本记下的这项措施{held}")
+                )
+            elif action == _CLOSE and members and same_name(who) not in members:
+                found.append(
+                    (
+                        row,
+                        f"此行由 {who} 为措施 {measure.id} {section}的部分销号,而账本其时记下的"
+                        f"{section}人员是 {'、'.join(members)}",
+                    )
                 )
         elif parts:
             found.append(
@@ -1015,14 +1039,13 @@ def _the_part(plan: Plan, index: Index, measure: Measure, request: Request, chan
         raise Refused(
             f"措施 {measure.id} 没有“{change.dept}”的部分;分科室办理的是:{listed}{unrecorded}"
         )
-    people = plan.people or {}
-    own = people.get(request.by)
-    members = [name for name, dept in people.items() if dept == change.dept]
-    if change.action == "close" and own != change.dept and (own is not None or members):
+    members = (people(plan, index, measure) or {}).get(change.dept, ())
+    if change.action == "close" and members and request.by not in members:
+        own = (plan.people or {}).get(request.by)
         who = f"方案列明属于{own}" if own else "方案的人员名单中没有此人"
-        listed = f"({'、'.join(members)})" if members else ""
         raise Refused(  # 一级对一级负责: a section signs off its own part
-            f"{request.by}({who})不能为{change.dept}的部分销号;请由{change.dept}的人{listed}销号"
+            f"{request.by}({who})不能为{change.dept}的部分销号;"
+            f"请由{change.dept}的人({'、'.join(members)})销号"
         )
 
 
@@ -1416,9 +1439,9 @@ def _answer(plan: Plan, index: Index, measure: Measure, request: Request, change
             f"{_whose(measure, change)} 的销号须经{item.acceptance}验收,而账本现在记下的验收科室"
             "已经修订;请撤销(rectify void)那次修订后再办理"
         )
-    allowed = acceptors(plan, index, measure)
+    allowed = acceptors(plan, index, measure, item.acceptance)
     if allowed is not None and request.by not in allowed:
-        if request.by in (plan.acceptors(measure) or ()):
+        if request.by in (plan.people_of(measure) or {}).get(item.acceptance or "", ()):
             raise Refused(  # the list was changed in the plan file only
                 f"计划文件把 {request.by} 列入了{item.acceptance},但这一改动尚未记入账本,"
                 f"措施 {measure.id} 仍按账本记下的{item.acceptance}人员({'、'.join(allowed)})验收;"

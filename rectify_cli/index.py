@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .actions import Action
     from .events import Event
 
-FORMAT = 16
+FORMAT = 17
 ANY = -1  # the action slot of `Index.latest` that counts every action
 VOID = ACTIONS.index("void")
 AMEND = ACTIONS.index("amend")
@@ -80,6 +80,15 @@ def _joined(names: tuple[str, ...] | None) -> str | None:
     return PART.join(names) if names else None
 
 
+PEOPLE = "\x1e"  # between a department and its people in the `people` column
+
+
+def _people(people: dict[str, tuple[str, ...]] | None) -> str | None:
+    if not people:
+        return None
+    return PART.join(PEOPLE.join([dept, *names]) for dept, names in people.items())
+
+
 def _until(event: Event) -> int:
     until = event.to or event.eta
     return until.toordinal() if until else 0
@@ -114,8 +123,8 @@ class Index:
     parts: array[int] = _fact(  # the sections that sign off its parts, joined by PART
         "l", lambda line, offset, e: _joined(e.measure.parts if e.measure else None), text=True
     )
-    acceptors: array[int] = _fact(  # who may accept them, joined by PART
-        "l", lambda line, offset, e: _joined(e.measure.acceptors if e.measure else None), text=True
+    people: array[int] = _fact(  # who may act for whom: dept PEOPLE name PEOPLE name…, by PART
+        "l", lambda line, offset, e: _people(e.measure.people if e.measure else None), text=True
     )
     # what the record is about: the measure, or one section's part of it (id PART dept)
     subject: array[int] = _fact(

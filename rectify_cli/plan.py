@@ -150,8 +150,9 @@ class Definition:
     )
     acceptance: Text | None = None  # the department that accepts its sign-offs, if any
     parts: tuple[Text, ...] | None = None  # the sections that each sign off their part, if any
-    # who may accept: the people the plan lists in the accepting department, if it lists people
-    acceptors: tuple[Text, ...] | None = None
+    # who may act for whom: the people the plan lists in the accepting department and in each
+    # section of a part, by department (if it lists people)
+    people: dict[Text, tuple[Text, ...]] | None = None
 
     @property
     def digest(self) -> int:
@@ -171,6 +172,7 @@ class Definition:
             [f.isoformat() if isinstance(f, date) else f for f in fields],
             ensure_ascii=False,
             separators=(",", ":"),
+            sort_keys=True,  # only `people` is a mapping
         )
         return max(2, int(hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:15], 16))
 
@@ -185,9 +187,9 @@ DEFINITION_LABELS = {
     "timezone": "方案时区",
     "acceptance": "验收科室",
     "parts": "分科室办理",
-    "acceptors": "验收人员",
+    "people": "人员",
 }
-_LATER = ("acceptance", "parts", "acceptors")
+_LATER = ("acceptance", "parts", "people")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -246,13 +248,19 @@ class Plan:
         """Return the department that accepts MEASURE's sign-off, or None if it counts at once."""
         return measure.acceptance or self.plan.acceptance
 
-    def acceptors(self, measure: Measure) -> tuple[str, ...] | None:
-        """Return who may accept MEASURE's sign-off: the people the plan lists in its accepting
-        department, by name; None if it needs no acceptance or the plan lists nobody."""
-        accepting = self.acceptor(measure)
-        if accepting is None or self.people is None:
+    def people_of(self, measure: Measure) -> dict[str, tuple[str, ...]] | None:
+        """Return who may act for whom on MEASURE: the people the plan lists in its accepting
+        department and in each section of a part, by department, names in order; None if the
+        plan lists nobody of them."""
+        if self.people is None:
             return None
-        return tuple(sorted(name for name, dept in self.people.items() if dept == accepting))
+        depts = dict.fromkeys([self.acceptor(measure), *self.sections(measure)])
+        found = {
+            dept: tuple(sorted(n for n, d in self.people.items() if d == dept))
+            for dept in depts
+            if dept is not None
+        }
+        return {dept: names for dept, names in found.items() if names} or None
 
     @property
     def measures(self) -> Iterator[Measure]:
@@ -290,7 +298,7 @@ class Plan:
             timezone=self.plan.timezone,
             acceptance=self.acceptor(measure),
             parts=self.sections(measure) or None,
-            acceptors=self.acceptors(measure),
+            people=self.people_of(measure),
         )
 
     def digest(self, measure: Measure) -> int:

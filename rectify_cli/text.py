@@ -195,4 +195,6 @@ def _difference(old: str, new: str, context: int = 6, room: int = 40) -> tuple[s
 def _value(value: object) -> str:
     if isinstance(value, tuple):
         return names(value)
+    if isinstance(value, dict):
+        return ";".join(f"{dept}:{names(people)}" for dept, people in value.items())
     return "—" if value is None else str(value)

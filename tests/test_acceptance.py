@@ -358,7 +358,9 @@ def test_who_may_accept_is_what_the_ledger_held_when_they_answered(
     moved = accepting.read_text(encoding="utf-8").replace("王芳: 政策法规科", "王芳: 办公室")
     accepting.write_text(moved.replace("李明: 办公室", "李明: 办公室\n  张三: 政策法规科"), "utf-8")
     said = run("check")
-    assert said.exit_code == 2 and "验收人员 王芳、赵敏 → 张三、赵敏" in said.stderr, said.stderr
+    assert (
+        said.exit_code == 2 and "人员 政策法规科:王芳、赵敏 → 政策法规科:张三、赵敏" in said.stderr
+    ), said.stderr
     assert "此行的 张三 不在账本其时记下的政策法规科人员(王芳、赵敏)中" in said.stderr
     refused(run("accept", "2.1", "--by", "张三"), "这一改动尚未记入账本")
     ok(run("amend", "--reason", "人员调整", "--by", "赵敏", "--date", "2023-09-29"))

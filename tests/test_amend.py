@@ -61,7 +61,7 @@ def test_a_measure_first_recorded_holds_the_plan(
         "timezone": "Asia/Shanghai",
         "acceptance": None,
         "parts": None,
-        "acceptors": None,
+        "people": None,
     }
     assert second["measure"] is None  # held once, by the first record
 

@@ -508,3 +508,16 @@ def test_a_merge_brings_records_in_any_order(
     isolated.write_bytes(ours + theirs[len(common) :])  # what git's union merge writes
     said = run("check")
     assert "登记时会被拒绝" not in said.stderr, said.stderr
+
+
+def test_check_finds_a_part_signed_off_by_someone_not_of_its_section(
+    run: Callable[..., Result], accepting: Path, isolated: Path, at: Callable[[str], None]
+) -> None:
+    at("2023-10-01T09:00:00+08:00")
+    close(run, "治安科", "2023-09-25")
+    _forge(isolated, id="1.1", date="2023-09-26", dept="交通科", by="张伟")  # not 刘洋
+    said = run("check")
+    assert said.exit_code == 2
+    assert (
+        "此行由 张伟 为措施 1.1 交通科的部分销号,而账本其时记下的交通科人员是 刘洋" in said.stderr
+    )
