@@ -21,7 +21,8 @@ CSV UTF BOM Windows Linux macOS PowerShell export shell true false Tab YAML ISO
 status overdue list show log trend close accept reject reopen assign progress extend review
 void amend
 report export check verify repair upgrade init where week month xlsx csv json md docx
-pdf help yaml Asia Shanghai name"""
+pdf help yaml Asia Shanghai name
+git sync clone remote add origin merge abort config global union diff"""
 ALLOWED = set(re.findall(r"\S+", NAMES))
 
 

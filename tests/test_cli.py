@@ -21,7 +21,7 @@ COMMANDS = sorted(c.name or "" for c in typer.main.get_command(app).commands.val
 
 
 def test_the_commands() -> None:
-    expected = "accept amend assign check close export extend init list log overdue progress reject reopen repair report review show status trend upgrade verify void where"
+    expected = "accept amend assign check close export extend init list log overdue progress reject reopen repair report review show status sync trend upgrade verify void where"
     assert expected.split() == COMMANDS
 
 

@@ -28,6 +28,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {  # module: its commands, in the order h
     "documents": ("report", "export"),
     "files": ("check", "verify", "repair", "upgrade", "init", "where"),
     "reading": ("status", "overdue", "list", "show", "log", "trend"),
+    "sharing": ("sync",),
 }
 FAMILY = {command: module for module, commands in FAMILIES.items() for command in commands}
 

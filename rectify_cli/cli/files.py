@@ -13,7 +13,7 @@ from ..errors import EXIT_ERROR, DataInvalid, Refused, reason
 from ..text import visible
 from ..workspace import LEDGER_ENV, PLAN_ENV, Workspace, cache_folder, clock, embedded_plan
 from .app import app
-from .options import Given, option, takes
+from .options import Given, flag, option, takes
 
 
 @app.command()
@@ -138,10 +138,16 @@ def init(
     folder: Annotated[
         Path, typer.Argument(metavar="文件夹", help="存放计划和账本的文件夹", show_default=False)
     ],
+    shared: Annotated[
+        bool, flag("--git", "用 git 共享:建立(或使用所在的)git 仓库,账本逐行合并,提交")
+    ] = False,
 ) -> None:
     """在文件夹中写入内置方案的副本和一个空账本,供本单位维护自己的方案。
 
-    示例:rectify init 我的台账
+    加 --git 时,文件夹成为 git 仓库(已在仓库中则用它),写好 .gitattributes(账本逐行合并)并提交;
+    各科室用 git clone 取得,用 rectify sync 同步。
+
+    示例:rectify init 我的台账 --git
     """
     from ..ledger import create_empty
 
@@ -157,8 +163,17 @@ def init(
         raise Refused(f"无法写入 {plan_path}({reason(exc)})") from None
     create_empty(ledger_path)
     plan_abs, ledger_abs = plan_path.resolve(), ledger_path.resolve()
+    shared_in = ""
+    if shared:
+        from ..sharing import start
+
+        top = start(folder, plan_path, ledger_path)
+        shared_in = (
+            f"  git 仓库 {top.resolve()}(已提交;账本逐行合并)\n\n"
+            "设置远程仓库(git remote add origin 地址)并推送后,各科室 git clone,用 rectify sync 同步。\n"
+        )
     typer.echo(
-        f"已创建:\n  计划 {plan_abs}\n  账本 {ledger_abs}\n\n"
+        f"已创建:\n  计划 {plan_abs}\n  账本 {ledger_abs}\n{shared_in}\n"
         "编辑计划后运行 rectify check 校验。让 rectify 使用它们(任选一种):\n"
         f"  每条命令加 --plan {plan_abs} --ledger {ledger_abs}\n"
         f"  Linux/macOS: export {PLAN_ENV}={plan_abs} {LEDGER_ENV}={ledger_abs}\n"

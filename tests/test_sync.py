@@ -1,0 +1,204 @@
+"""Many desks, one ledger: sharing through git (real git, a bare repository, clones)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import Result, ok, refused
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="需要 git")
+
+
+def git(folder: Path, *args: str) -> str:
+    done = subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.fixture
+def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run: Callable[..., Result]) -> Path:
+    """A bare repository holding a ledger started with `init --git`, as a bureau sets it up."""
+    config = tmp_path / "gitconfig"
+    config.write_text(
+        "[user]\n\tname = 测试\n\temail = test@example.gov.cn\n[init]\n\tdefaultBranch = master\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    hub = tmp_path / "hub.git"
+    git(tmp_path, "init", "--quiet", "--bare", str(hub))
+    seed = tmp_path / "seed"
+    said = ok(run("init", str(seed), "--git")).stdout
+    assert "git 仓库" in said and "已提交" in said
+    assert (seed / ".gitattributes").read_text(encoding="utf-8") == "ledger.yaml merge=union\n"
+    assert git(seed, "status", "--porcelain") == ""  # everything committed
+    git(seed, "remote", "add", "origin", str(hub))
+    git(seed, "push", "--quiet", "-u", "origin", "main")
+    return hub
+
+
+@pytest.fixture
+def desk(
+    hub: Path, run: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> Callable[[str], Callable[..., Result]]:
+    """Clone the hub for one desk; return a runner of rectify on that clone's files."""
+
+    def clone(name: str) -> Callable[..., Result]:
+        folder = hub.parent / name
+        git(hub.parent, "clone", "--quiet", str(hub), str(folder))
+
+        def on_desk(*args: str) -> Result:
+            monkeypatch.setenv("RECTIFY_PLAN", str(folder / "measures.yaml"))
+            monkeypatch.setenv("RECTIFY_LEDGER", str(folder / "ledger.yaml"))
+            return run(*args)
+
+        on_desk.folder = folder  # type: ignore[attr-defined]
+        return on_desk
+
+    return clone
+
+
+def test_two_desks_append_and_sync_in_turn(desk: Callable[[str], Any]) -> None:
+    a, b = desk("a"), desk("b")
+    ok(a("close", "3.2", "--by", "王芳", "--evidence", "指引", "--date", "2023-09-25"))
+    ok(b("progress", "1.1", "--by", "李明", "--note", "起草", "--date", "2023-09-26"))
+    assert ok(a("sync")).stdout == "已同步(origin/main):发出 1 条记录,收到 0 条记录。\n"
+    assert ok(b("sync")).stdout == "已同步(origin/main):发出 1 条记录,收到 1 条记录。\n"
+    assert ok(a("sync")).stdout == "已同步(origin/main):发出 0 条记录,收到 1 条记录。\n"
+    for side in (a, b):
+        assert ok(side("verify")).exit_code == 0
+        status: Any = ok(side("status", "--json", "--as-of", "2023-09-30")).json()
+        assert status["closed"] == 1
+        assert ok(side("show", "1.1", "--json")).json()["state"] == "in_progress"
+    ok(a("close", "1.2", "--by", "王芳", "--evidence", "制度", "--date", "2023-09-27"))
+    ok(a("sync"))  # the next record joins the two tips
+    verified = ok(a("verify")).stdout
+    assert "分支末端" not in verified
+    message = git(a.folder, "log", "-1", "--format=%B")
+    assert (
+        message.startswith("rectify:1 条新记录") and "2023-09-27 措施 1.2 销号 由 王芳" in message
+    )
+    ok(b("sync"))
+    assert (b.folder / "ledger.yaml").read_bytes() == (a.folder / "ledger.yaml").read_bytes()
+
+
+def test_a_double_sign_off_made_offline_is_named_after_sync_and_voided(
+    desk: Callable[[str], Any],
+) -> None:
+    a, b = desk("a"), desk("b")
+    ok(a("close", "3.2", "--by", "王芳", "--evidence", "指引", "--date", "2023-09-25"))
+    ok(b("close", "3.2", "--by", "李明", "--evidence", "通知", "--date", "2023-09-26"))
+    ok(a("sync"))
+    said = ok(b("sync"))
+    assert "合并后有 1 处重复销号" in said.stderr
+    check = b("check")
+    assert check.exit_code == 2 and "其间没有重新打开,此行又销号" in check.stderr
+    line = next(e for e in ok(b("log", "--json")).json() if e["by"] == "李明")["line"]
+    ok(b("void", str(line), "--by", "李明", "--reason", "王芳已销号"))
+    assert ok(b("check")).exit_code == 0
+    ok(b("sync"))
+    ok(a("sync"))
+    assert ok(a("check")).exit_code == 0
+
+
+def test_a_push_race_is_merged_and_pushed_again(
+    desk: Callable[[str], Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rectify_cli import sharing
+
+    a, b = desk("a"), desk("b")
+    ok(a("close", "3.2", "--by", "王芳", "--evidence", "指引", "--date", "2023-09-25"))
+    ok(b("progress", "1.1", "--by", "李明", "--note", "起草", "--date", "2023-09-26"))
+    real, raced = sharing.git, list[bool]()
+
+    def racing(top: Path, *args: str, check: bool = True) -> Any:
+        if args[0] == "push" and not raced:  # b pushes between a's fetch and a's push
+            raced.append(True)
+            monkeypatch.setattr(sharing, "git", real)
+            ok(b("sync"))
+            monkeypatch.setattr(sharing, "git", racing)
+        return real(top, *args, check=check)
+
+    monkeypatch.setattr(sharing, "git", racing)
+    said = ok(a("sync")).stdout
+    assert raced and said == "已同步(origin/main):发出 1 条记录,收到 1 条记录。\n"
+    ok(b("sync"))
+    assert (b.folder / "ledger.yaml").read_bytes() == (a.folder / "ledger.yaml").read_bytes()
+
+
+def test_without_the_remote_the_ledger_stays_and_works(
+    desk: Callable[[str], Any], hub: Path
+) -> None:
+    a = desk("a")
+    ok(a("close", "3.2", "--by", "王芳", "--evidence", "指引", "--date", "2023-09-25"))
+    hub.rename(hub.with_name("gone.git"))
+    before = (a.folder / "ledger.yaml").read_bytes()
+    refused(a("sync"), "无法连接远程仓库 origin")
+    assert (a.folder / "ledger.yaml").read_bytes() == before
+    assert git(a.folder, "status", "--porcelain") == ""  # the record is committed locally
+    ok(a("progress", "1.1", "--by", "王芳", "--note", "起草", "--date", "2023-09-26"))
+    hub.with_name("gone.git").rename(hub)
+    # both went out: the one committed when the remote was gone, and the new one
+    assert ok(a("sync")).stdout == "已同步(origin/main):发出 2 条记录,收到 0 条记录。\n"
+
+
+def test_a_conflict_in_the_plan_stops_the_sync(desk: Callable[[str], Any]) -> None:
+    a, b = desk("a"), desk("b")
+    for side, word in ((a, "9月底"), (b, "11月底")):
+        plan = side.folder / "measures.yaml"
+        plan.write_text(plan.read_text(encoding="utf-8").replace("10月底", word, 1), "utf-8")
+        ok(side("amend", "--by", "王芳", "--reason", "调整"))
+    ok(a("sync"))
+    before = (b.folder / "ledger.yaml").read_bytes()
+    refused(b("sync"), "方案文件 measures.yaml 在本机和远程都被改过")
+    assert (b.folder / "ledger.yaml").read_bytes() == before
+    assert git(b.folder, "status", "--porcelain") == ""  # the merge was given up
+
+
+def test_a_merged_ledger_that_does_not_verify_is_not_pushed(
+    desk: Callable[[str], Any], hub: Path
+) -> None:
+    a, b = desk("a"), desk("b")
+    ok(b("close", "3.2", "--by", "李明", "--evidence", "指引", "--date", "2023-09-25"))
+    ledger = b.folder / "ledger.yaml"
+    ledger.write_bytes(ledger.read_bytes().replace("李明".encode(), "局长".encode()))  # forged
+    git(b.folder, "commit", "--quiet", "-am", "改")
+    git(b.folder, "push", "--quiet", "origin", "main")
+    ok(a("progress", "1.1", "--by", "王芳", "--note", "起草", "--date", "2023-09-26"))
+    before = (a.folder / "ledger.yaml").read_bytes()
+    said = a("sync")
+    assert said.exit_code == 2 and "合并 origin/main 后的账本未通过校验" in said.stderr
+    assert "ledger.yaml:" in said.stderr  # the lines are named
+    assert (a.folder / "ledger.yaml").read_bytes() == before
+    pushed = git(hub, "show", "main:ledger.yaml")
+    assert "起草" not in pushed  # nothing went out
+
+
+def test_a_ledger_outside_git_is_told_how_to_share(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    ok(run("init", str(tmp_path / "solo")))
+    files = ("--ledger", str(tmp_path / "solo" / "ledger.yaml"))
+    refused(run("sync", *files), "不在 git 仓库中")
+
+
+def test_a_ledger_not_merged_line_by_line_or_rewritten_is_not_synced(
+    desk: Callable[[str], Any],
+) -> None:
+    a = desk("a")
+    ok(a("close", "3.2", "--by", "王芳", "--evidence", "指引", "--date", "2023-09-25"))
+    ok(a("progress", "1.1", "--by", "王芳", "--note", "起草", "--date", "2023-09-26"))
+    ok(a("sync"))
+    ledger = a.folder / "ledger.yaml"
+    ledger.write_bytes(b"".join(ledger.read_bytes().splitlines(keepends=True)[:-1]))  # a chain
+    refused(a("sync"), "账本与上次提交时相比不只是追加了记录")  # but a record taken away
+    git(a.folder, "checkout", "--", "ledger.yaml")
+    (a.folder / ".gitattributes").unlink()
+    git(a.folder, "commit", "--quiet", "-am", "删")
+    refused(a("sync"), ".gitattributes 没有让账本逐行合并")
