@@ -32,7 +32,7 @@ def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run: Callable[..., Resu
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     hub = tmp_path / "hub.git"
-    git(tmp_path, "init", "--quiet", "--bare", str(hub))
+    git(tmp_path, "init", "--quiet", "--bare", "--initial-branch=main", str(hub))
     seed = tmp_path / "seed"
     said = ok(run("init", str(seed), "--git")).stdout
     assert "git 仓库" in said and "已提交" in said
