@@ -27,8 +27,15 @@ def _stored(path: Path, base: Path) -> str:
         return str(absolute)
 
 
-def evidence_file(path: Path, base: Path) -> Evidence:
-    """Return evidence for the file at PATH as it is now; BASE is the ledger's folder."""
+STORE = "evidence"  # beside a shared ledger: the evidence files, each under its SHA-256
+STORE_LIMIT = 10 * 1024 * 1024  # bytes: git carries every copy to every desk for good
+_UNSAFE = '<>:"/\\|?*'  # not in a file name on Windows
+
+
+def evidence_file(path: Path, base: Path, *, store: bool = False) -> Evidence:
+    """Return evidence for the file at PATH as it is now; BASE is the ledger's folder. With
+    STORE (a ledger shared through git), record a copy kept beside the ledger, in
+    evidence/SHA-256/name, so that it travels with the record."""
     from .errors import FileProblem
     from .storage import regular
 
@@ -41,9 +48,41 @@ def evidence_file(path: Path, base: Path) -> Evidence:
         size = path.stat().st_size
         if size == 0:
             raise Refused(f"佐证材料文件 {path} 是空文件(0 字节),不能作为佐证;未登记任何内容")
+        if store:
+            return _kept(path, base, size)
         return Evidence(path=_stored(path, base), size=size, sha256=_sha256(path))
     except OSError as exc:
         raise Refused(f"无法读取佐证材料文件 {path}({reason(exc)})") from None
+
+
+def _kept(path: Path, base: Path, size: int) -> Evidence:
+    """Copy PATH into the evidence store beside the ledger and return the evidence of the
+    copy (its digest taken from the copy itself: what is stored is what is recorded)."""
+    import os
+    import shutil
+    import tempfile
+
+    if size > STORE_LIMIT:
+        raise Refused(
+            f"佐证材料文件 {path} 有 {size / 1048576:.1f} MB,超过共享账本收存的上限 "
+            f"{STORE_LIMIT // 1048576} MB(每份都会随 git 传到每台电脑);请改用 --evidence 写明"
+            "文件的文号或存放位置。未登记任何内容"
+        )
+    name = "".join("_" if c in _UNSAFE or ord(c) < 32 else c for c in path.name).strip(" .")
+    folder = base / STORE
+    folder.mkdir(exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".incoming-")
+    os.close(handle)
+    try:
+        shutil.copyfile(path, temporary)
+        digest = _sha256(Path(temporary))
+        copied = Path(temporary).stat().st_size
+        target = folder / digest / (name or "材料")
+        target.parent.mkdir(exist_ok=True)
+        os.replace(temporary, target)  # the same content under the same name: the same file
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+    return Evidence(path=target.relative_to(base).as_posix(), size=copied, sha256=digest)
 
 
 def locate(evidence: Evidence, base: Path) -> Path:

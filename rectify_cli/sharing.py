@@ -160,6 +160,30 @@ def _commit_message(new: list[bytes], plan_changed: bool) -> str:
     return "\n".join(said)
 
 
+def _evidence_of(records: list[bytes], folder: Path) -> list[str]:
+    """Return the stored evidence files RECORDS name (evidence/…), to be committed with them;
+    raise GitProblem if one is missing."""
+    import json
+
+    from .evidence import STORE
+
+    found = []
+    for raw in records:
+        try:
+            evidence = json.loads(raw).get("evidence") or []
+        except ValueError:
+            continue
+        for item in evidence:
+            path = item.get("path") if isinstance(item, dict) else None
+            if isinstance(path, str) and path.startswith(f"{STORE}/"):
+                if not (folder / path).is_file():
+                    raise GitProblem(
+                        f"新记录的佐证材料 {folder / path} 不见了,未同步;请运行 rectify check 查看"
+                    )
+                found.append(str(folder / path))
+    return found
+
+
 def _records(raw: bytes) -> list[bytes]:
     return [line for line in _lines(raw) if line.strip() and not line.startswith(b"#")]
 
@@ -190,7 +214,8 @@ def sync(top: Path, plan: Path, ledger: Path) -> Synced:
                 "请用 git diff 查看"
             )
         sent = _records(raw[len(before) :])
-        shared = [str(p) for p in (ledger, plan) if _inside(top, p)]  # not the embedded plan
+        kept = _evidence_of(sent, ledger.parent)  # the copies the new records name
+        shared = [str(p) for p in (ledger, plan) if _inside(top, p)] + kept  # not the embedded plan
         plan_changed = _inside(top, plan) and _committed(top, plan) != (read_bytes(plan) or b"")
         git(top, "add", "--", *shared)
         if git(top, "diff", "--cached", "--quiet", "--", *shared, check=False).returncode:

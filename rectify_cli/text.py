@@ -100,7 +100,13 @@ def evidence_text(evidence: Evidence) -> str:
     """Return a piece of evidence: its description, or a file with its size and digest."""
     if evidence.path is None:
         return evidence.text or ""
-    return f"{evidence.path}({evidence.size} 字节,SHA-256 {(evidence.sha256 or '')[:16]}…)"
+    from .evidence import STORE
+
+    digest = evidence.sha256 or ""
+    folder, _, name = evidence.path.rpartition("/")
+    if folder == f"{STORE}/{digest}":  # kept beside a shared ledger, under its digest
+        return f"{name}(存于账本旁的 {STORE}/{digest[:16]}…/,{evidence.size} 字节)"
+    return f"{evidence.path}({evidence.size} 字节,SHA-256 {digest[:16]}…)"
 
 
 def describe(event: Event, awaits: str | None = None) -> str:

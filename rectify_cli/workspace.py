@@ -34,6 +34,16 @@ USER_ENV = "RECTIFY_USER"
 DEFAULT = "默认位置"
 
 
+def _shared(folder: Path) -> bool:
+    """Tell whether FOLDER is in a git work tree (where the ledger is shared through git)."""
+    from .sharing import GitProblem, work_tree
+
+    try:
+        return folder.is_dir() and work_tree(folder) is not None
+    except GitProblem:  # no git installed: nothing is shared through it
+        return False
+
+
 def clock() -> datetime:
     """Return the current moment, timezone-aware. The one place rectify reads the clock.
 
@@ -322,7 +332,9 @@ class Workspace:
         measure = self.plan.measure(measure_id)
         who, day = current_user(by, self.name), parse_date(on, "--date") if on else None
         texts = [Evidence(text=e.strip()) for e in evidence or () if e.strip()]
-        stored = [evidence_file(f, self.files.ledger.parent) for f in files or ()]
+        folder = self.files.ledger.parent
+        shared = bool(files) and _shared(folder)  # a ledger shared through git keeps copies
+        stored = [evidence_file(f, folder, store=shared) for f in files or ()]
         change = replace(change, evidence=(*texts, *stored))
 
         acceptance: list[str | None] = []

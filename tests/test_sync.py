@@ -202,3 +202,34 @@ def test_a_ledger_not_merged_line_by_line_or_rewritten_is_not_synced(
     (a.folder / ".gitattributes").unlink()
     git(a.folder, "commit", "--quiet", "-am", "删")
     refused(a("sync"), ".gitattributes 没有让账本逐行合并")
+
+
+def test_an_evidence_file_travels_with_its_record(
+    desk: Callable[[str], Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rectify_cli import evidence
+
+    a, b = desk("a"), desk("b")
+    scan = tmp_path / "整改通知.pdf"  # on the clerk's own PC, outside the shared folder
+    scan.write_bytes(b"%PDF-1.4 scanned notice")
+    ok(a("close", "3.2", "--by", "王芳", "--file", str(scan), "--date", "2023-09-25"))
+    recorded = ok(a("log", "--json")).json()[-1]["evidence"][0]
+    digest = recorded["sha256"]
+    assert recorded["path"] == f"evidence/{digest}/整改通知.pdf"
+    scan.unlink()  # the original may go: the copy is the evidence
+    ok(a("sync"))
+    ok(b("sync"))
+    assert ok(b("check")).exit_code == 0  # verified on the other desk, from its own copy
+    said = f"佐证:整改通知.pdf(存于账本旁的 evidence/{digest[:16]}…/,23 字节)"
+    assert said in ok(b("show", "3.2")).stdout
+    (b.folder / "evidence" / digest / "整改通知.pdf").write_bytes(b"altered")
+    assert "内容在登记后被改动过" in b("check").stderr
+    big = tmp_path / "录像.mp4"
+    big.write_bytes(b"x" * 2048)
+    monkeypatch.setattr(evidence, "STORE_LIMIT", 1024)
+    before = (a.folder / "ledger.yaml").read_bytes()
+    refused(
+        a("progress", "1.1", "--by", "王芳", "--note", "x", "--file", str(big)),
+        "超过共享账本收存的上限",
+    )
+    assert (a.folder / "ledger.yaml").read_bytes() == before
