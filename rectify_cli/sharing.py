@@ -94,7 +94,7 @@ def start(folder: Path, plan: Path, ledger: Path) -> Path:
         git(folder, "symbolic-ref", "HEAD", "refs/heads/main")  # whatever git's own default
         top = work_tree(folder) or folder
     attributes, ignore = folder / ".gitattributes", folder / ".gitignore"
-    _keep_line(attributes, f"{ledger.name} {UNION}")
+    _keep_line(attributes, f"{ledger.name} {UNION} -text")  # never a line ending changed
     _keep_line(ignore, f"{ledger.name}.lock")
     names = [p.name for p in (plan, ledger, attributes, ignore)]
     git(folder, "add", "--", *names)
@@ -123,20 +123,39 @@ def _committed(top: Path, path: Path, commit: str = "HEAD") -> bytes:
     return done.stdout if done.returncode == 0 else b""
 
 
-def _upstream(top: Path) -> tuple[str, str]:
-    """Return the remote and branch this branch syncs with: its upstream, else the one
-    remote and a branch of the same name. Raise GitProblem if there is no remote."""
-    done = git(top, "rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{u}", check=False)
-    if done.returncode == 0 and "/" in done.stdout.strip():
-        remote, _, branch = done.stdout.strip().partition("/")
-        return remote, branch
-    remotes = git(top, "remote").stdout.split()
-    if not remotes:
+def _branch(top: Path) -> str:
+    """Return the branch checked out; raise GitProblem on a detached HEAD."""
+    done = git(top, "symbolic-ref", "--quiet", "--short", "HEAD", check=False)
+    if done.returncode != 0:
         raise GitProblem(
-            "新记录已在本地提交;这个仓库没有远程仓库,无从同步。请设置:git remote add origin 地址"
+            "仓库当前不在任何分支上(detached HEAD),未同步;请先 git checkout main(共享账本所在的"
+            "分支),再运行 rectify sync"
         )
-    branch = git(top, "rev-parse", "--abbrev-ref", "HEAD").stdout.strip()
-    return ("origin" if "origin" in remotes else remotes[0]), branch
+    return done.stdout.strip()
+
+
+def _upstream(top: Path, branch: str) -> tuple[str, str]:
+    """Return the remote and the branch this branch syncs with: its upstream, else the one
+    remote (origin first) and a branch of the same name. Raise GitProblem if there is no
+    remote, or if the shared ledger is on another branch than the one checked out."""
+    remote = git(top, "config", f"branch.{branch}.remote", check=False).stdout.strip()
+    merge = git(top, "config", f"branch.{branch}.merge", check=False).stdout.strip()
+    if not remote:
+        remotes = git(top, "remote").stdout.split()
+        if not remotes:
+            raise GitProblem(
+                "这个仓库没有远程仓库,无从同步(本地账本照常可用)。请设置:git remote add origin 地址"
+            )
+        remote = "origin" if "origin" in remotes else remotes[0]
+    target = merge.removeprefix("refs/heads/") or branch
+    shared = git(top, "symbolic-ref", "--quiet", f"refs/remotes/{remote}/HEAD", check=False)
+    main = shared.stdout.strip().removeprefix(f"refs/remotes/{remote}/")
+    if target != branch or (shared.returncode == 0 and main and main != branch):
+        raise GitProblem(
+            f"当前在分支 {branch} 上,而共享账本在 {remote} 的 {main or target} 分支;未同步。"
+            f"请先 git checkout {main or target}"
+        )
+    return remote, branch
 
 
 def _commit_message(new: list[bytes], plan_changed: bool) -> str:
@@ -185,7 +204,12 @@ def _evidence_of(records: list[bytes], folder: Path) -> list[str]:
 
 
 def _records(raw: bytes) -> list[bytes]:
-    return [line for line in _lines(raw) if line.strip() and not line.startswith(b"#")]
+    """Return the record lines of a ledger's bytes, each ending in one newline."""
+    return [
+        line.rstrip(b"\r\n") + b"\n"
+        for line in _lines(raw)
+        if line.strip() and not line.startswith(b"#")
+    ]
 
 
 def sync(top: Path, plan: Path, ledger: Path) -> Synced:
@@ -195,13 +219,15 @@ def sync(top: Path, plan: Path, ledger: Path) -> Synced:
     from .core import double_sign_offs
     from .ledger import locked_ledger, read_bytes, read_whole, verify
 
-    if UNION not in git(top, "check-attr", "merge", "--", str(ledger)).stdout.replace(": ", "="):
+    said = git(top, "check-attr", "merge", "--", str(ledger)).stdout.strip()
+    if said.rpartition(": ")[2] != UNION.partition("=")[2]:
         raise GitProblem(
             f"{ledger}: .gitattributes 没有让账本逐行合并;请在其中写一行“{ledger.name} {UNION}”"
             "并提交,再同步(rectify init 文件夹 --git 会写好)"
         )
     if git(top, "rev-parse", "--quiet", "--verify", "MERGE_HEAD", check=False).returncode == 0:
         raise GitProblem("仓库中有一次未完成的合并;请先用 git merge --abort 放弃或完成它")
+    branch = _branch(top)
     with locked_ledger(ledger):
         raw = read_bytes(ledger) or b""
         problems = verify(ledger, raw).problems
@@ -223,23 +249,24 @@ def sync(top: Path, plan: Path, ledger: Path) -> Synced:
             done = git(top, "commit", "--quiet", "-m", message, "--", *shared, check=False)
             if done.returncode != 0:
                 raise GitProblem(_identity_advice(done))
-        remote, branch = _upstream(top)
+        committed = f"{len(sent)} 条新记录已在本地提交," if sent else ""
+        remote, branch = _upstream(top, branch)
         mine, theirs_before = set(_records(raw)), set[bytes]()
         for attempt in range(PUSH_ATTEMPTS):
             fetched = git(top, "fetch", "--quiet", remote, check=False)
             if fetched.returncode != 0:
                 raise GitProblem(
-                    f"无法连接远程仓库 {remote}({_said(fetched)});新记录已在本地提交,本地账本照常"
-                    "可用,稍后再运行 rectify sync"
+                    f"无法连接远程仓库 {remote}({_said(fetched)});{committed}本地账本照常可用,"
+                    "稍后再运行 rectify sync"
                 )
-            theirs = f"{remote}/{branch}"
+            theirs = f"refs/remotes/{remote}/{branch}"
             if git(top, "rev-parse", "--verify", "--quiet", theirs, check=False).returncode == 0:
                 theirs_before = set(_records(_committed(top, ledger, theirs)))
-                _merge(top, theirs, plan, ledger)
-            pushed = git(top, "push", "--quiet", remote, f"HEAD:{branch}", check=False)
+                _merge(top, theirs, f"{remote}/{branch}", plan, ledger)
+            pushed = git(top, "push", "--quiet", remote, f"HEAD:refs/heads/{branch}", check=False)
             if pushed.returncode == 0:
                 break
-            if attempt == PUSH_ATTEMPTS - 1 or not _refused_as_behind(pushed):
+            if attempt == PUSH_ATTEMPTS - 1:  # someone pushed first, or the remote is busy
                 raise GitProblem(
                     f"推送到 {remote} 失败({_said(pushed)});本地已提交并合并,账本照常可用,"
                     "稍后再运行 rectify sync"
@@ -251,32 +278,83 @@ def sync(top: Path, plan: Path, ledger: Path) -> Synced:
     return Synced(len(went), len(received), f"{remote}/{branch}", doubles)
 
 
-def _refused_as_behind(done: subprocess.CompletedProcess[str]) -> bool:
-    text = done.stderr
-    return "[rejected]" in text or "non-fast-forward" in text or "fetch first" in text
+def _joined(top: Path, theirs: str, name: str, ledger: Path, forward: bool) -> bytes | None:
+    """Return the ledger merged with THEIRS's (None if theirs brings nothing): when HEAD is
+    behind THEIRS (FORWARD), theirs as it is; otherwise every record of ours, then each of
+    theirs we lack, in their order. Raise GitProblem, before anything is changed, if either
+    side lost or rewrote a record the two had in common (the ledger only grows), or if the
+    result does not verify."""
+    from .ledger import read_bytes, verify
+
+    base = git(top, "merge-base", "HEAD", theirs, check=False).stdout.strip()
+    common = _records(_committed(top, ledger, base)) if base else []
+    ours_raw, theirs_raw = read_bytes(ledger) or b"", _committed(top, ledger, theirs)
+    ours, their_lines = _records(ours_raw), _records(theirs_raw)
+    for side, where, lines in (
+        (f"远程 {name} 的账本", name, their_lines),
+        ("本地账本", "HEAD", ours),
+    ):
+        kept = set(lines)
+        lost = [line for line in common if line not in kept]
+        if lost:
+            raise GitProblem(
+                f"{side}删除或改动了双方共有的 {len(lost)} 条记录,未同步;账本只能追加。"
+                f"请查明是谁提交的(git log {where} -- {ledger.name}),恢复被删改的记录后再同步"
+            )
+    have = set(ours)
+    new = [line for line in their_lines if line not in have]
+    if not new:
+        return None
+    if forward:
+        merged = theirs_raw
+    else:
+        ending = b"" if not ours_raw or ours_raw.endswith(b"\n") else b"\n"
+        merged = ours_raw + ending + b"".join(dict.fromkeys(new))
+    problems = verify(ledger, merged).problems
+    if problems:
+        listed = "\n".join(str(p) for p in problems)
+        raise GitProblem(
+            f"与 {name} 合并后的账本未通过校验,未合并、未推送(本地账本保持原样):\n{listed}"
+        )
+    return merged
 
 
-def _merge(top: Path, theirs: str, plan: Path, ledger: Path) -> None:
-    """Merge THEIRS into HEAD; if the plan conflicts or the merged ledger does not verify,
-    undo the merge (the local ledger as it was) and raise GitProblem naming why."""
-    from .ledger import verify
+def _merge(top: Path, theirs: str, name: str, plan: Path, ledger: Path) -> None:
+    """Merge THEIRS into HEAD, the ledger as `_joined` makes it (checked before anything
+    changes); stop if another file, such as the plan, conflicts."""
+    import os
+    import tempfile
 
-    before = git(top, "rev-parse", "HEAD").stdout.strip()
-    done = git(top, "merge", "--quiet", "-m", f"rectify sync:合并 {theirs}", theirs, check=False)
-    if done.returncode != 0:
-        unmerged = git(top, "diff", "--name-only", "--diff-filter=U", check=False).stdout.split()
+    if git(top, "merge-base", "--is-ancestor", theirs, "HEAD", check=False).returncode == 0:
+        return  # nothing new there
+    forward = git(top, "merge-base", "--is-ancestor", "HEAD", theirs, check=False).returncode == 0
+    merged = _joined(top, theirs, name, ledger, forward)
+    if forward:  # nothing of ours to join: take theirs, checked, as it is
+        done = git(top, "merge", "--ff-only", "--quiet", theirs, check=False)
+        if done.returncode != 0:
+            raise GitProblem(f"合并 {name} 失败({_said(done)}),未同步")
+        return
+    message = f"rectify sync:合并 {name}"
+    done = git(
+        top, "merge", "--no-ff", "--no-commit", "--quiet", "-m", message, theirs, check=False
+    )
+    unmerged = git(top, "diff", "--name-only", "--diff-filter=U", check=False).stdout.split()
+    others = [n for n in unmerged if Path(top, n).resolve() != ledger.resolve()]
+    if done.returncode != 0 and (others or not unmerged):
         git(top, "merge", "--abort", check=False)
-        if any(Path(top, name).resolve() == plan.resolve() for name in unmerged):
+        if any(Path(top, n).resolve() == plan.resolve() for n in others):
             raise GitProblem(
                 f"方案文件 {plan.name} 在本机和远程都被改过,无法合并,未同步;方案应由一人修改,"
                 "改动用 rectify amend 记入账本。请与修改方案的人核对后用 git 解决"
             )
-        named = "、".join(unmerged) or _said(done)
-        raise GitProblem(f"合并 {theirs} 失败({named}),已放弃这次合并,未同步")
-    problems = verify(ledger).problems
-    if problems:
-        git(top, "reset", "--quiet", "--merge", before, check=False)
-        lines = "\n".join(str(p) for p in problems)
-        raise GitProblem(
-            f"合并 {theirs} 后的账本未通过校验,已撤回这次合并(本地账本保持原样),未推送:\n{lines}"
-        )
+        named = "、".join(others) or _said(done)
+        raise GitProblem(f"合并 {name} 失败({named}),已放弃这次合并,未同步")
+    if merged is not None:  # the ledger as rectify joins it, not as git's union may
+        handle, temporary = tempfile.mkstemp(dir=ledger.parent, prefix=".merged-")
+        with os.fdopen(handle, "wb") as f:
+            f.write(merged)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, ledger)
+        git(top, "add", "--", str(ledger))
+    git(top, "commit", "--quiet", "--no-edit", check=True)

@@ -36,7 +36,9 @@ def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run: Callable[..., Resu
     seed = tmp_path / "seed"
     said = ok(run("init", str(seed), "--git")).stdout
     assert "git 仓库" in said and "已提交" in said
-    assert (seed / ".gitattributes").read_text(encoding="utf-8") == "ledger.yaml merge=union\n"
+    assert (seed / ".gitattributes").read_text(
+        encoding="utf-8"
+    ) == "ledger.yaml merge=union -text\n"
     assert git(seed, "status", "--porcelain") == ""  # everything committed
     git(seed, "remote", "add", "origin", str(hub))
     git(seed, "push", "--quiet", "-u", "origin", "main")
@@ -84,8 +86,9 @@ def test_two_desks_append_and_sync_in_turn(desk: Callable[[str], Any]) -> None:
     assert (
         message.startswith("rectify:1 条新记录") and "2023-09-27 措施 1.2 销号 由 王芳" in message
     )
-    ok(b("sync"))
+    ok(b("sync"))  # nothing of its own: it takes the hub's as it is, no merge commit
     assert (b.folder / "ledger.yaml").read_bytes() == (a.folder / "ledger.yaml").read_bytes()
+    assert len(git(b.folder, "rev-list", "--parents", "-n", "1", "HEAD").split()) == 2
 
 
 def test_a_double_sign_off_made_offline_is_named_after_sync_and_voided(
@@ -173,7 +176,7 @@ def test_a_merged_ledger_that_does_not_verify_is_not_pushed(
     ok(a("progress", "1.1", "--by", "王芳", "--note", "起草", "--date", "2023-09-26"))
     before = (a.folder / "ledger.yaml").read_bytes()
     said = a("sync")
-    assert said.exit_code == 2 and "合并 origin/main 后的账本未通过校验" in said.stderr
+    assert said.exit_code == 2 and "与 origin/main 合并后的账本未通过校验" in said.stderr
     assert "ledger.yaml:" in said.stderr  # the lines are named
     assert (a.folder / "ledger.yaml").read_bytes() == before
     pushed = git(hub, "show", "main:ledger.yaml")
@@ -233,3 +236,69 @@ def test_an_evidence_file_travels_with_its_record(
         "超过共享账本收存的上限",
     )
     assert (a.folder / "ledger.yaml").read_bytes() == before
+
+
+@pytest.mark.parametrize("damage", ["a record deleted", "the ledger removed"])
+def test_what_comes_in_may_only_add_records(desk: Callable[[str], Any], damage: str) -> None:
+    a, b = desk("a"), desk("b")
+    ok(a("close", "3.2", "--by", "王芳", "--evidence", "指引", "--date", "2023-09-25"))
+    ok(a("progress", "1.1", "--by", "王芳", "--note", "起草", "--date", "2023-09-26"))
+    ok(a("sync"))
+    ok(b("sync"))
+    ledger = b.folder / "ledger.yaml"
+    if damage == "a record deleted":  # the chain still verifies: a record is simply gone
+        ledger.write_bytes(b"".join(ledger.read_bytes().splitlines(keepends=True)[:-1]))
+        git(b.folder, "commit", "--quiet", "-am", "整理")
+    else:
+        git(b.folder, "rm", "--quiet", "ledger.yaml")
+        git(b.folder, "commit", "--quiet", "-m", "删")
+    git(b.folder, "push", "--quiet", "origin", "main")
+    before = (a.folder / "ledger.yaml").read_bytes()
+    refused(a("sync"), "远程 origin/main 的账本删除或改动了双方共有的")
+    assert (a.folder / "ledger.yaml").read_bytes() == before
+    ok(a("progress", "1.1", "--by", "王芳", "--note", "继续", "--date", "2023-09-27"))
+    refused(a("sync"), "账本只能追加")  # and again, with a record of its own to join
+
+
+def test_three_desks_never_duplicate_a_record(
+    desk: Callable[[str], Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rectify_cli import sharing
+
+    a, b, c = desk("a"), desk("b"), desk("c")
+    ok(b("progress", "1.1", "--by", "李明", "--note", "b1", "--date", "2023-09-26"))
+    ok(b("sync"))
+    ok(a("progress", "1.1", "--by", "王芳", "--note", "a1", "--date", "2023-09-26"))
+    ok(c("progress", "1.1", "--by", "赵敏", "--note", "c1", "--date", "2023-09-26"))
+    real = sharing.git
+
+    def no_push(top: Path, *args: str, check: bool = True) -> Any:
+        if args[0] == "push":
+            return subprocess.CompletedProcess(args, 1, "", "fatal: unable to access")
+        return real(top, *args, check=check)
+
+    monkeypatch.setattr(sharing, "git", no_push)
+    refused(a("sync"), "推送到 origin 失败")  # merged b1, could not push
+    monkeypatch.setattr(sharing, "git", real)
+    ok(c("sync"))
+    ok(b("progress", "1.1", "--by", "李明", "--note", "b2", "--date", "2023-09-27"))
+    ok(b("sync"))
+    ok(a("progress", "1.1", "--by", "王芳", "--note", "a2", "--date", "2023-09-27"))
+    ok(a("sync"))
+    for side in (b, c, a):
+        ok(side("sync"))
+    notes = sorted(e["note"] for e in ok(c("log", "--json")).json())
+    assert notes == ["a1", "a2", "b1", "b2", "c1"]
+    assert ok(c("check")).exit_code == 0
+
+
+def test_sync_runs_only_on_the_shared_branch(desk: Callable[[str], Any]) -> None:
+    a = desk("a")
+    git(a.folder, "checkout", "--quiet", "-b", "草稿")
+    refused(a("sync"), "当前在分支 草稿 上")
+    git(a.folder, "checkout", "--quiet", "--detach")
+    refused(a("sync"), "不在任何分支上")
+    git(a.folder, "checkout", "--quiet", "main")
+    (a.folder / ".gitattributes").write_text("ledger.yaml merge=unionize\n", encoding="utf-8")
+    git(a.folder, "commit", "--quiet", "-am", "改")
+    refused(a("sync"), ".gitattributes 没有让账本逐行合并")
