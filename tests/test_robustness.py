@@ -203,7 +203,7 @@ def test_a_killed_writer_loses_no_complete_event(tmp_path: Path) -> None:
         writers.stdin.flush()
         word, pid = writers.stdout.readline().split()  # one append done: it is up and writing
         assert word == "writing"
-        time.sleep(rng.uniform(0, 0.3))
+        time.sleep(rng.uniform(0, 0.15))
         os.kill(int(pid), signal.SIGKILL)
         assert writers.stdout.readline() == "gone\n"
         try:
