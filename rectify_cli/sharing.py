@@ -55,7 +55,11 @@ def _said(done: subprocess.CompletedProcess[str]) -> str:
     """Return what git said on failing, its first fatal or error line (its own words,
     quoted as text)."""
     lines = [line.strip() for line in (done.stderr or done.stdout).splitlines() if line.strip()]
-    first = next((line for line in lines if line.startswith(("fatal:", "error:"))), None)
+    server = [line for line in lines if line.startswith("remote:") and line[7:].strip()]
+    first = next(
+        (line for line in [*server, *lines] if line.startswith(("remote:", "fatal:", "error:"))),
+        None,
+    )
     said = first or (lines[0] if lines else "")
     return f"git 说:{said}" if said else f"git 退出码 {done.returncode}"
 
@@ -160,23 +164,23 @@ def _upstream(top: Path, branch: str) -> tuple[str, str]:
 
 def _commit_message(new: list[bytes], plan_changed: bool) -> str:
     """Say what a sync commits: each new record, a line each."""
+    head = f"rectify:{len(new)} 条新记录" + (",方案文件有改动" if plan_changed else "")
+    return "\n".join([head, "", *map(_described, new)])
+
+
+def _described(raw: bytes) -> str:
+    """Say a record line as a clerk knows it: date, measure (and part), action, who."""
     import json
 
     from .actions import ACTION_LABELS
 
-    head = f"rectify:{len(new)} 条新记录" + (",方案文件有改动" if plan_changed else "")
-    said = [head, ""]
-    for raw in new:
-        try:
-            event = json.loads(raw)
-            dept = f" {event['dept']}" if event.get("dept") else ""
-            said.append(
-                f"{event['date']} 措施 {event['id']}{dept} "
-                f"{ACTION_LABELS.get(event['action'], event['action'])} 由 {event['by']}"
-            )
-        except (ValueError, KeyError, TypeError):
-            continue
-    return "\n".join(said)
+    try:
+        e = json.loads(raw)
+        dept = f" {e['dept']}" if e.get("dept") else ""
+        label = ACTION_LABELS.get(e["action"], e["action"])
+        return f"{e['date']} 措施 {e['id']}{dept} {label} 由 {e['by']}"
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return "(一行无法读出的记录)"
 
 
 def _evidence_of(records: list[bytes], folder: Path) -> list[str]:
@@ -201,6 +205,11 @@ def _evidence_of(records: list[bytes], folder: Path) -> list[str]:
                     )
                 found.append(str(folder / path))
     return found
+
+
+def _named(records: list[bytes], most: int = 3) -> str:
+    """Name the first few RECORDS as a clerk knows them."""
+    return ";".join(map(_described, records[:most])) + (" 等" if len(records) > most else "")
 
 
 def _records(raw: bytes) -> list[bytes]:
@@ -298,8 +307,8 @@ def _joined(top: Path, theirs: str, name: str, ledger: Path, forward: bool) -> b
         lost = [line for line in common if line not in kept]
         if lost:
             raise GitProblem(
-                f"{side}删除或改动了双方共有的 {len(lost)} 条记录,未同步;账本只能追加。"
-                f"请查明是谁提交的(git log {where} -- {ledger.name}),恢复被删改的记录后再同步"
+                f"{side}删除或改动了双方共有的 {len(lost)} 条记录({_named(lost)}),未同步;账本只能"
+                f"追加。请查明是谁提交的(git log {where} -- {ledger.name}),恢复被删改的记录后再同步"
             )
     have = set(ours)
     new = [line for line in their_lines if line not in have]

@@ -254,7 +254,10 @@ def test_what_comes_in_may_only_add_records(desk: Callable[[str], Any], damage: 
         git(b.folder, "commit", "--quiet", "-m", "删")
     git(b.folder, "push", "--quiet", "origin", "main")
     before = (a.folder / "ledger.yaml").read_bytes()
-    refused(a("sync"), "远程 origin/main 的账本删除或改动了双方共有的")
+    said = (
+        "远程 origin/main 的账本删除或改动了双方共有的 1 条记录(2023-09-26 措施 1.1 进展 由 王芳)"
+    )
+    refused(a("sync"), said if damage == "a record deleted" else "删除或改动了双方共有的 2 条记录")
     assert (a.folder / "ledger.yaml").read_bytes() == before
     ok(a("progress", "1.1", "--by", "王芳", "--note", "继续", "--date", "2023-09-27"))
     refused(a("sync"), "账本只能追加")  # and again, with a record of its own to join
@@ -302,3 +305,46 @@ def test_sync_runs_only_on_the_shared_branch(desk: Callable[[str], Any]) -> None
     (a.folder / ".gitattributes").write_text("ledger.yaml merge=unionize\n", encoding="utf-8")
     git(a.folder, "commit", "--quiet", "-am", "改")
     refused(a("sync"), ".gitattributes 没有让账本逐行合并")
+
+
+def test_a_sign_off_undone_by_what_came_in_is_pointed_out(desk: Callable[[str], Any]) -> None:
+    a, b = desk("a"), desk("b")
+    ok(a("close", "3.2", "--by", "王芳", "--evidence", "指引", "--date", "2023-09-25"))
+    ok(b("close", "3.2", "--by", "李明", "--evidence", "通知", "--date", "2023-09-26"))
+    ok(a("sync"))
+    ok(b("sync"))
+    ok(a("sync"))
+    for side, who in ((a, "王芳"), (b, "李明")):  # each resolves the double sign-off alone
+        line = next(e for e in ok(side("log", "--json")).json() if e["by"] == who)["line"]
+        ok(side("void", str(line), "--by", who, "--reason", "对方已销号"))
+    ok(a("sync"))
+    said = ok(b("sync"))
+    assert "注意:同步后措施 3.2 不再是已销号" in said.stderr
+
+
+def test_a_plan_change_goes_out_only_amended_and_comes_in_said(
+    desk: Callable[[str], Any],
+) -> None:
+    a, b = desk("a"), desk("b")
+    ok(a("close", "4.1", "--by", "王芳", "--evidence", "清单", "--date", "2023-09-25"))
+    ok(a("sync"))
+    plan = a.folder / "measures.yaml"  # the first 10月底 is 4.1's
+    plan.write_text(plan.read_text(encoding="utf-8").replace("10月底", "11月底", 1), "utf-8")
+    head = git(a.folder, "rev-parse", "HEAD")
+    refused(a("sync"), "未用 rectify amend 记录,未同步")
+    assert git(a.folder, "rev-parse", "HEAD") == head  # nothing committed
+    ok(a("amend", "--by", "王芳", "--reason", "党组会决定"))
+    ok(a("sync"))
+    said = ok(b("sync")).stdout
+    assert said.endswith("收到 2 条记录;收到了方案文件的修改。\n"), said  # close, amend
+
+
+def test_a_push_the_server_refuses_says_the_servers_reason(
+    desk: Callable[[str], Any], hub: Path
+) -> None:
+    a = desk("a")
+    hook = hub / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho '服务器维护中,请稍后' >&2\nexit 1\n", encoding="utf-8")
+    hook.chmod(0o755)
+    ok(a("close", "3.2", "--by", "王芳", "--evidence", "指引", "--date", "2023-09-25"))
+    refused(a("sync"), "推送到 origin 失败(git 说:remote: 服务器维护中,请稍后)")

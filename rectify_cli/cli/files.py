@@ -87,7 +87,8 @@ def verify(
         )
     if result.side:
         typer.echo(
-            f"以下 {len(result.side)} 条记录不在主线上(来自合并的另一份账本,或被插入的记录),请逐条核实:"
+            f"以下 {len(result.side)} 条记录不在主线上:多是用 rectify sync 合并来的另一台电脑的记录;"
+            "不是合并来的,就是被插入的,请核实:"
         )
         for e in result.side:
             label = ACTION_LABELS[e.event.action]
