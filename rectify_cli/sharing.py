@@ -258,14 +258,16 @@ def sync(top: Path, plan: Path, ledger: Path) -> Synced:
             done = git(top, "commit", "--quiet", "-m", message, "--", *shared, check=False)
             if done.returncode != 0:
                 raise GitProblem(_identity_advice(done))
-        committed = f"{len(sent)} 条新记录已在本地提交," if sent else ""
         remote, branch = _upstream(top, branch)
         mine, theirs_before = set(_records(raw)), set[bytes]()
         for attempt in range(PUSH_ATTEMPTS):
             fetched = git(top, "fetch", "--quiet", remote, check=False)
             if fetched.returncode != 0:
+                seen = set(_records(_committed(top, ledger, f"refs/remotes/{remote}/{branch}")))
+                waiting = len(mine - seen)  # as far as the last sync saw the remote
+                queued = f"本地有 {waiting} 条记录尚未发出(已在本地提交)," if waiting else ""
                 raise GitProblem(
-                    f"无法连接远程仓库 {remote}({_said(fetched)});{committed}本地账本照常可用,"
+                    f"无法连接远程仓库 {remote}({_said(fetched)});{queued}本地账本照常可用,"
                     "稍后再运行 rectify sync"
                 )
             theirs = f"refs/remotes/{remote}/{branch}"

@@ -146,6 +146,7 @@ def test_without_the_remote_the_ledger_stays_and_works(
     assert (a.folder / "ledger.yaml").read_bytes() == before
     assert git(a.folder, "status", "--porcelain") == ""  # the record is committed locally
     ok(a("progress", "1.1", "--by", "王芳", "--note", "起草", "--date", "2023-09-26"))
+    refused(a("sync"), "本地有 2 条记录尚未发出(已在本地提交)")  # and still waiting
     hub.with_name("gone.git").rename(hub)
     # both went out: the one committed when the remote was gone, and the new one
     assert ok(a("sync")).stdout == "已同步(origin/main):发出 2 条记录,收到 0 条记录。\n"

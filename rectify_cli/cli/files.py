@@ -171,7 +171,8 @@ def init(
         top = start(folder, plan_path, ledger_path)
         shared_in = (
             f"  git 仓库 {top.resolve()}(已提交;账本逐行合并)\n\n"
-            "设置远程仓库(git remote add origin 地址)并推送后,各科室 git clone,用 rectify sync 同步。\n"
+            "设置远程仓库(git remote add origin 地址)并推送后,各科室 git clone,在自己的配置文件"
+            "(rectify where 显示位置)中写 plan、ledger 指向克隆的文件夹,用 rectify sync 同步。\n"
         )
     typer.echo(
         f"已创建:\n  计划 {plan_abs}\n  账本 {ledger_abs}\n{shared_in}\n"
