@@ -190,6 +190,15 @@ def test_a_ledger_outside_git_is_told_how_to_share(
     ok(run("init", str(tmp_path / "solo")))
     files = ("--ledger", str(tmp_path / "solo" / "ledger.yaml"))
     refused(run("sync", *files), "不在 git 仓库中")
+    assert "共享:否(账本不在 git 仓库中,只在本机)" in ok(run("where", *files)).stdout
+
+
+def test_where_says_the_ledger_is_shared(desk: Callable[[str], Any]) -> None:
+    a = desk("a")
+    said = ok(a("where")).stdout
+    assert f"共享:git 仓库 {a.folder}(远程 origin);用 rectify sync 同步" in said
+    (a.folder / "measures.yaml").unlink()
+    assert "(环境变量 RECTIFY_PLAN,不存在)" in ok(a("where")).stdout
 
 
 def test_a_ledger_not_merged_line_by_line_or_rewritten_is_not_synced(

@@ -183,6 +183,21 @@ def init(
     )
 
 
+def _sharing(ledger: Path) -> str:
+    """Say whether and through what the ledger is shared."""
+    from ..sharing import GitProblem, git, work_tree
+
+    try:
+        top = work_tree(ledger.parent) if ledger.parent.is_dir() else None
+        if top is None:
+            return "否(账本不在 git 仓库中,只在本机)"
+        remotes = git(top, "remote").stdout.split()  # names only: an address may hold a password
+    except GitProblem:
+        return "否(本机没有 git)"
+    where = f"远程 {'、'.join(remotes)}" if remotes else "尚未设置远程仓库"
+    return f"git 仓库 {top}({where});用 rectify sync 同步"
+
+
 @app.command()
 @takes("plan", "ledger")
 def where(*, given: Given) -> None:
@@ -197,9 +212,11 @@ def where(*, given: Given) -> None:
     missing = files.missing_ledger()  # only the default ledger may be absent
     ledger_state = missing or ("已存在" if files.ledger.exists() else "尚不存在,首次销号时创建")
     config_state = "已存在" if settings.exists else "不存在,未作设置"
+    plan_state = "" if files.plan.is_file() else ",不存在"
     lines = [
-        f"计划:{files.plan}({files.plan_source})",
+        f"计划:{files.plan}({files.plan_source}{plan_state})",
         f"账本:{files.ledger}({files.ledger_source},{ledger_state})",
+        f"共享:{_sharing(files.ledger)}",
         f"配置:{settings.path}({settings.source},{config_state})",
         *(f"  {label}:{value}" for label, value in settings.given()),
         "登记人:{}({})".format(*user_and_source(None, settings.config.name)),
