@@ -57,13 +57,19 @@ def double_sign_offs(loaded: Loaded) -> list[Diagnostic]:
     from .core import double_sign_offs as pairs
 
     index, path = loaded.ledger.index, loaded.ledger.path
+
+    def named(row: int) -> str:  # a hash stays what it is when a merge moves the line
+        e = loaded.entries[row].event
+        return f"{e.date} {e.by},哈希 {(e.hash or '')[:8]}"
+
     return [
         Diagnostic(
             path,
             index.line[later],
             1,
-            f"措施 {index.names[index.id[later]]} 已在第 {index.line[earlier]} 行销号,其间没有"
-            "重新打开,此行又销号(两份账本合并可能造成);请核实后撤销其中一条",
+            f"措施 {index.names[index.id[later]]} 已在第 {index.line[earlier]} 行销号({named(earlier)}),"
+            f"其间没有重新打开,此行又销号({named(later)};两份账本合并可能造成);请核实后撤销其中"
+            "一条,如 rectify void 哈希前 8 位(同步后行号会变,哈希不变)",
         )
         for earlier, later in pairs(index)
     ]
