@@ -1,6 +1,7 @@
 """Share one ledger between desks through git: the clerk's own git, configuration and
-credentials. rectify adds no protocol of its own: the ledger is one line per record, merged
-line by line (`merge=union`); the hash chain joins the tips at the next record."""
+credentials carry it. rectify adds no protocol of its own: the ledger is one line per
+record; sync joins two copies record by record (git's own merges join them line by line,
+`merge=union`), and the hash chain joins the tips at the next record."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from .errors import RectifyError
 
-PUSH_ATTEMPTS = 3  # a push refused because someone pushed first: fetch, merge, push again
+PUSH_ATTEMPTS = 3  # a push that fails (someone pushed first): fetch, join, push again
 UNION = "merge=union"
 
 
@@ -21,12 +22,11 @@ class GitProblem(RectifyError):
 
 @dataclass(frozen=True)
 class Synced:
-    """What a sync did: records sent and received, where to, and what a merge brought."""
+    """What a sync did: records sent and received, and where to."""
 
     sent: int
     received: int
     remote: str
-    double_sign_offs: int = 0
 
 
 def git(top: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -70,13 +70,12 @@ def work_tree(folder: Path) -> Path | None:
     return Path(done.stdout.strip()) if done.returncode == 0 and done.stdout.strip() else None
 
 
-def _keep_line(path: Path, line: str) -> bool:
-    """Make sure PATH has LINE; return whether it was added."""
+def _keep_line(path: Path, line: str) -> None:
+    """Make sure PATH has LINE."""
     text = path.read_text(encoding="utf-8") if path.exists() else ""
-    if line in text.splitlines():
-        return False
-    path.write_text(text + ("" if not text or text.endswith("\n") else "\n") + line + "\n", "utf-8")
-    return True
+    if line not in text.splitlines():
+        ending = "" if not text or text.endswith("\n") else "\n"
+        path.write_text(text + ending + line + "\n", "utf-8")
 
 
 def _identity_advice(done: subprocess.CompletedProcess[str]) -> str:
@@ -112,10 +111,6 @@ def start(folder: Path, plan: Path, ledger: Path) -> Path:
 
 def _inside(top: Path, path: Path) -> bool:
     return path.resolve().is_relative_to(top.resolve())
-
-
-def _lines(raw: bytes) -> list[bytes]:
-    return raw.splitlines(keepends=True)
 
 
 def _committed(top: Path, path: Path, commit: str = "HEAD") -> bytes:
@@ -216,7 +211,7 @@ def _records(raw: bytes) -> list[bytes]:
     """Return the record lines of a ledger's bytes, each ending in one newline."""
     return [
         line.rstrip(b"\r\n") + b"\n"
-        for line in _lines(raw)
+        for line in raw.splitlines()
         if line.strip() and not line.startswith(b"#")
     ]
 
@@ -225,8 +220,7 @@ def sync(top: Path, plan: Path, ledger: Path) -> Synced:
     """Commit the ledger's new records (and the plan, if changed), fetch and merge what
     others pushed, verify the merged ledger, push. Leave the local ledger as it was, its
     new records committed, on any failure."""
-    from .core import double_sign_offs
-    from .ledger import locked_ledger, read_bytes, read_whole, verify
+    from .ledger import locked_ledger, read_bytes, verify
 
     said = git(top, "check-attr", "merge", "--", str(ledger)).stdout.strip()
     if said.rpartition(": ")[2] != UNION.partition("=")[2]:
@@ -282,11 +276,10 @@ def sync(top: Path, plan: Path, ledger: Path) -> Synced:
                     f"推送到 {remote} 失败({_said(pushed)});本地已提交并合并,账本照常可用,"
                     "稍后再运行 rectify sync"
                 )
-        merged, _, _ = read_whole(ledger)
-        received = [line for line in _records(read_bytes(ledger) or b"") if line not in mine]
-        went = [line for line in _records(read_bytes(ledger) or b"") if line not in theirs_before]
-        doubles = len(double_sign_offs(merged.index))
-    return Synced(len(went), len(received), f"{remote}/{branch}", doubles)
+        now = _records(read_bytes(ledger) or b"")
+    received = [line for line in now if line not in mine]
+    went = [line for line in now if line not in theirs_before]
+    return Synced(len(went), len(received), f"{remote}/{branch}")
 
 
 def _joined(top: Path, theirs: str, name: str, ledger: Path, forward: bool) -> bytes | None:
@@ -333,7 +326,6 @@ def _joined(top: Path, theirs: str, name: str, ledger: Path, forward: bool) -> b
 def _merge(top: Path, theirs: str, name: str, plan: Path, ledger: Path) -> None:
     """Merge THEIRS into HEAD, the ledger as `_joined` makes it (checked before anything
     changes); stop if another file, such as the plan, conflicts."""
-    import os
     import tempfile
 
     if git(top, "merge-base", "--is-ancestor", theirs, "HEAD", check=False).returncode == 0:

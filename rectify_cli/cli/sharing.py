@@ -58,9 +58,10 @@ def sync(
             "请用 rectify show 核实",
             err=True,
         )
-    if done.double_sign_offs:
+    doubles = len(core.double_sign_offs(after.ledger.index))
+    if doubles:
         typer.echo(
-            f"注意:合并后有 {done.double_sign_offs} 处重复销号(两处各自销了同一事项);"
+            f"注意:合并后有 {doubles} 处重复销号(两处各自销了同一事项);"
             "请运行 rectify check 查看,用 rectify void 撤销其一",
             err=True,
         )
