@@ -248,6 +248,8 @@ def _parts_on(plan: Plan, m: Index, measure: Measure, as_of: date) -> tuple[str,
     code = m.code_of(measure.id)
     if code < 0 or code not in m.definition:
         return plan.sections(measure)
+    if code not in m.extensions:  # never extended nor amended: as first recorded
+        return _joined(m, m.pinned[code])
     first, *amended = _definitions(m, code, as_of.toordinal())
     parts = _joined(m, first)
     for row in amended:
@@ -274,11 +276,8 @@ def _latest_of_measure(m: Index, code: int, before: int) -> dict[tuple[int, int]
     effect before the event at row BEFORE counted (by date, then the time recorded)."""
     latest, cutoff = dict[tuple[int, int], int](), m.key(before)
     for row, owner in enumerate(m.id):
-        if owner != code or m.key(row) >= cutoff or not m.counts(row):
-            continue
-        for slot in ((ANY, code), (m.action[row], m.subject[row])):
-            if slot not in latest or m.key(row) > m.key(latest[slot]):
-                latest[slot] = row
+        if owner == code and m.key(row) < cutoff and m.counts(row):
+            m.count_in(latest, row)
     return latest
 
 
@@ -485,11 +484,8 @@ def _latest_until(m: Index, as_of: date) -> dict[tuple[int, int], int]:
     stale |= {m.subject[i] for i, code in enumerate(m.id) if code in stale}  # and their parts
     latest = {slot: i for slot, i in m.latest.items() if slot[1] not in stale}
     for i, code in enumerate(m.id):
-        if code not in stale or m.date[i] > cutoff or not m.counts(i):
-            continue
-        for slot in ((ANY, code), (m.action[i], m.subject[i])):
-            if slot not in latest or m.key(i) > m.key(latest[slot]):
-                latest[slot] = i
+        if code in stale and m.date[i] <= cutoff and m.counts(i):
+            m.count_in(latest, i)
     return latest
 
 

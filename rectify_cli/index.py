@@ -219,12 +219,17 @@ class Index:
     def _take(self, row: int) -> None:
         """Count ROW, which is neither a void nor voided, in `latest` and `extensions`."""
         code = self.id[row]
-        for slot in ((ANY, code), (self.action[row], self.subject[row])):
-            best = self.latest.get(slot)
-            if best is None or self.key(row) > self.key(best):
-                self.latest[slot] = row
+        self.count_in(self.latest, row)
         if self.action[row] in _MOVES_DUE:
             self.extensions.setdefault(code, []).append(row)
+
+    def count_in(self, latest: dict[tuple[int, int], int], row: int) -> None:
+        """Count ROW in LATEST, a map like `latest`: its measure's latest record, and its
+        subject's latest of its action, if it takes effect after the one there."""
+        for slot in ((ANY, self.id[row]), (self.action[row], self.subject[row])):
+            best = latest.get(slot)
+            if best is None or self.key(row) > self.key(best):
+                latest[slot] = row
 
     def _define(self, row: int) -> None:
         """Take the definition ROW records, rows coming in file order: the first is the
